@@ -1,0 +1,1 @@
+//! The public federation benchmark's four subgraphs (being built).

@@ -1,0 +1,2 @@
+//! The CrowdCrunch federation gateway (being built).
+mod playground;

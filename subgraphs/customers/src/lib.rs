@@ -1,0 +1,1 @@
+//! The customers subgraph (being built).

@@ -1,0 +1,1 @@
+//! The fulfillment subgraph (being built).

@@ -1,0 +1,1 @@
+//! The returns subgraph (being built).
