@@ -1,0 +1,40 @@
+{{/* Environment of a subgraph container (and its migrate init container). (dict "root" $ "c" component) */}}
+{{- define "crowdcrunch.subgraphEnv" -}}
+- name: {{ upper .c.name }}_LISTEN
+  value: "0.0.0.0:{{ .c.port }}"
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "crowdcrunch.dbSecretName" .root }}
+      key: {{ .root.Values.database.existingSecretKey }}
+- name: DATABASE_MAX_CONNECTIONS
+  value: {{ .root.Values.database.maxConnections | quote }}
+- name: SEED
+  value: {{ .root.Values.database.seed | quote }}
+{{- end -}}
+
+{{/* Logging and OpenTelemetry settings every service reads (the standard OTEL_* variables). */}}
+{{- define "crowdcrunch.commonEnv" -}}
+- name: RUST_LOG
+  value: {{ .c.settings.logLevel | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ .c.name | quote }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: "service.version={{ include "crowdcrunch.version" .root }},service.namespace=crowdcrunch,k8s.namespace.name={{ .root.Release.Namespace }}"
+{{- if .root.Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .root.Values.tracing.otlpEndpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: grpc
+- name: OTEL_TRACES_SAMPLER
+  value: parentbased_traceidratio
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .root.Values.tracing.samplingRatio | quote }}
+{{- else }}
+- name: OTEL_SDK_DISABLED
+  value: "true"
+{{- end }}
+{{- with .c.settings.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}

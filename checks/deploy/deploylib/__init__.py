@@ -1,0 +1,1 @@
+"""Helpers for the deployment checks: chart rendering, schema validation, simulated deploy."""
