@@ -1,7 +1,12 @@
 //! Stable error codes shared by every subgraph, surfaced as `extensions.code`.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::Response;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextResolve, NextSubscribe, NextValidation, ResolveInfo, Tracing,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use futures::stream::BoxStream;
 use std::sync::Arc;
 
 /// The stable machine-readable codes clients can branch on.
@@ -75,20 +80,34 @@ impl AppError {
 /// Schema extension that gives every error a stable `extensions.code`: resolvers return
 /// [`AppError`] through `?` (async-graphql keeps it as the error's source), and this maps it to
 /// its code. Add it with `Schema::build(..).extension(ErrorCodes)`.
+///
+/// Being the one extension every subgraph adds, it also carries the GraphQL telemetry:
+/// async-graphql's `Tracing` spans (request, parse, validation, execute and each non-scalar
+/// resolver) and the `subgraph_graphql_errors_total{code}` counter.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
+        Arc::new(ErrorCodesExtension {
+            tracing: Tracing.create(),
+        })
     }
 }
 
+struct ErrorCodesExtension {
+    tracing: Arc<dyn Extension>,
+}
+
 #[async_trait::async_trait]
-impl Extension for ErrorCodes {
+impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
+        let mut response = self.tracing.request(ctx, next).await;
         for error in &mut response.errors {
-            let code = match error.source.as_ref().and_then(|s| s.downcast_ref::<AppError>()) {
+            let code = match error
+                .source
+                .as_ref()
+                .and_then(|s| s.downcast_ref::<AppError>())
+            {
                 Some(app) => {
                     if let AppError::Database(e) = app {
                         // The client gets a generic message; the detail stays in our logs.
@@ -108,7 +127,53 @@ impl Extension for ErrorCodes {
                 ext.set("code", code);
             }
         }
+        crate::metrics::record_graphql_errors(&response.errors);
         response
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        self.tracing.subscribe(ctx, stream, next)
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        self.tracing.parse_query(ctx, query, variables, next).await
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        self.tracing.validation(ctx, next).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        self.tracing.execute(ctx, operation_name, next).await
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        self.tracing.resolve(ctx, info, next).await
     }
 }
 

@@ -97,5 +97,5 @@ pub fn order_is_paid(i: usize) -> bool {
 
 /// Whether demo order `i` has a return request.
 pub fn order_has_return(i: usize) -> bool {
-    order_status(i) == "FULFILLED" && demo_rand(i, 4) % 8 == 0
+    order_status(i) == "FULFILLED" && demo_rand(i, 4).is_multiple_of(8)
 }

@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod ids;
+pub mod metrics;
 pub mod money;
 pub mod pagination;
 pub mod server;

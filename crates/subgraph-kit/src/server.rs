@@ -15,6 +15,9 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// How often the database pool gauges are sampled.
+const POOL_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
+
 /// What a subgraph crate provides to be run by [`run`].
 pub trait Subgraph: 'static {
     /// Service name and Postgres schema.
@@ -64,6 +67,15 @@ async fn ready(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
     }
 }
 
+/// Add what every subgraph serves besides its own routes: `GET /metrics`, a server span per
+/// request continuing the caller's W3C trace, and HTTP request metrics.
+pub fn observe(router: Router) -> Router {
+    router
+        .route("/metrics", get(crate::metrics::metrics_handler))
+        .layer(axum::middleware::from_fn(crate::metrics::record_http))
+        .layer(axum::middleware::from_fn(crate::telemetry::trace_http))
+}
+
 /// Prepare the database of subgraph `S` (schema, migrations, optional seed) and return its pool.
 pub async fn prepare<S: Subgraph>(config: &ServiceConfig) -> Result<PgPool, RunError> {
     let pool = db::connect(&config.database_url, S::NAME, config.max_connections).await?;
@@ -78,10 +90,26 @@ pub async fn prepare<S: Subgraph>(config: &ServiceConfig) -> Result<PgPool, RunE
 pub async fn run<S: Subgraph>() -> Result<(), RunError> {
     let config = ServiceConfig::load(S::NAME, S::DEFAULT_PORT)?;
     crate::telemetry::init(S::NAME);
-    let pool = prepare::<S>(&config).await?;
+    if let Err(e) = crate::metrics::install(S::NAME) {
+        tracing::warn!(error = %e, "metrics recorder not installed; /metrics stays empty");
+    }
+    let result = run_instrumented::<S>(&config).await;
+    crate::telemetry::shutdown();
+    result
+}
+
+async fn run_instrumented<S: Subgraph>(config: &ServiceConfig) -> Result<(), RunError> {
+    let pool = prepare::<S>(config).await?;
+    let sampler = crate::metrics::spawn_pool_sampler(pool.clone(), POOL_SAMPLE_PERIOD);
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(service = S::NAME, addr = %listener.local_addr()?, "listening");
-    serve(listener, S::router(pool.clone()), shutdown_signal()).await?;
+    serve(
+        listener,
+        observe(S::router(pool.clone())),
+        shutdown_signal(),
+    )
+    .await?;
+    sampler.abort();
     pool.close().await;
     tracing::info!(service = S::NAME, "stopped");
     Ok(())

@@ -104,7 +104,7 @@ pub async fn spawn_app_with<S: Subgraph>(seed: bool) -> TestApp {
         .await
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
-    let router = S::router(pool.clone());
+    let router = crate::server::observe(S::router(pool.clone()));
     tokio::spawn(serve(listener, router, std::future::pending()));
     TestApp {
         addr,

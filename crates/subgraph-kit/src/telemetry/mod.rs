@@ -1,0 +1,82 @@
+//! Logs, traces and their propagation for a subgraph process.
+//!
+//! [`init`] installs one `tracing` subscriber with three layers: JSON logs carrying the
+//! OpenTelemetry trace and span ids ([`logs`]), export of spans over OTLP when an endpoint is
+//! configured ([`otel`]), and SQL statement spans built from sqlx's query events ([`sql`]).
+//! [`propagation`] continues a caller's W3C trace in every HTTP request.
+
+pub mod logs;
+pub mod otel;
+pub mod propagation;
+pub mod sql;
+
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::sync::{Mutex, OnceLock};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+pub use propagation::{extract_context, inject_context, trace_http};
+
+/// The exporting provider, kept so [`shutdown`] can flush it.
+static PROVIDER: OnceLock<Mutex<Option<SdkTracerProvider>>> = OnceLock::new();
+
+/// Install JSON logs (filter from `RUST_LOG`, default `info`) and, when
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set, OTLP/HTTP trace export
+/// under `OTEL_SERVICE_NAME` (default `service`) sampled per `OTEL_TRACES_SAMPLER(_ARG)`.
+/// Safe to call twice: the second call changes nothing.
+pub fn init(service: &str) {
+    let provider = match otel::provider_from_env(service) {
+        Ok(provider) => provider,
+        Err(e) => {
+            // Logs still work without traces; say why traces are missing once logs are up.
+            eprintln!("{{\"level\":\"ERROR\",\"message\":\"trace export disabled: {e}\"}}");
+            None
+        }
+    };
+    let log_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let trace_layers = provider.as_ref().map(|p| {
+        let tracer = otel::tracer(p);
+        // sqlx's own query events become SQL spans (below), not span events.
+        let span_filter = Targets::new()
+            .with_default(LevelFilter::INFO)
+            .with_target("sqlx::query", LevelFilter::OFF);
+        let spans = tracing_opentelemetry::layer()
+            .with_tracer(tracer.clone())
+            .with_filter(span_filter);
+        let statements = sql::SqlSpans::new(tracer)
+            .with_filter(Targets::new().with_target("sqlx::query", LevelFilter::TRACE));
+        spans.and_then(statements)
+    });
+    let installed = tracing_subscriber::registry()
+        .with(logs::JsonLogs::new(service).with_filter(log_filter))
+        .with(trace_layers)
+        .try_init()
+        .is_ok();
+    if installed {
+        propagation::install_propagator();
+        if let Some(p) = provider {
+            let _ = PROVIDER.set(Mutex::new(Some(p)));
+        }
+        tracing::debug!(service, "telemetry initialised");
+    } else if let Some(p) = provider {
+        let _ = p.shutdown();
+    }
+}
+
+/// Export the spans still buffered and stop the exporter. Call once, before the process exits.
+pub fn shutdown() {
+    let Some(slot) = PROVIDER.get() else {
+        return;
+    };
+    let provider = match slot.lock() {
+        Ok(mut guard) => guard.take(),
+        Err(poisoned) => poisoned.into_inner().take(),
+    };
+    if let Some(provider) = provider {
+        if let Err(e) = provider.shutdown() {
+            tracing::warn!(error = %e, "flushing traces failed");
+        }
+    }
+}
