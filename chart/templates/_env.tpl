@@ -25,14 +25,11 @@
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ .root.Values.tracing.otlpEndpoint | quote }}
 - name: OTEL_EXPORTER_OTLP_PROTOCOL
-  value: grpc
+  value: http/protobuf
 - name: OTEL_TRACES_SAMPLER
   value: parentbased_traceidratio
 - name: OTEL_TRACES_SAMPLER_ARG
   value: {{ .root.Values.tracing.samplingRatio | quote }}
-{{- else }}
-- name: OTEL_SDK_DISABLED
-  value: "true"
 {{- end }}
 {{- with .c.settings.extraEnv }}
 {{ toYaml . }}
