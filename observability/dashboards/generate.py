@@ -1,13 +1,16 @@
 """Generates the Grafana dashboards in this folder (the committed JSON is this script's output;
 checks/observability-static fails when they differ). Edit here, then run:
-    python3 observability/dashboards/generate.py
+    python3 observability/dashboards/generate.py [OUTPUT_DIR]
 Every query uses only the names in the metrics contract. Panels that count rare events (errors,
 failures, refunds) fall back to `<a sibling series that always exists> * 0`, so they show 0
 rather than "No data" before the first event, without a bare vector(0) hiding a misspelt name."""
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+# Where to write: this folder, or the folder given as the only argument (used by the drift check).
+OUT = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
 W = "$__rate_interval"
 DS = {"type": "prometheus", "uid": "${datasource}"}
 
@@ -130,4 +133,4 @@ b.panel("timeseries", "Refund volume per hour by currency", "Minor units (cents)
 business = dash("crowdcrunch-business", "CrowdCrunch / Business", "Orders, payments and refunds as the shop sees them.", ["business"], b.panels)
 
 for name, d in [("gateway-overview", gateway), ("services", services), ("business", business)]:
-    (HERE / f"{name}.json").write_text(json.dumps(d, indent=2) + "\n")
+    (OUT / f"{name}.json").write_text(json.dumps(d, indent=2) + "\n")
