@@ -1,0 +1,173 @@
+//! Gateway configuration: a TOML file plus environment overrides.
+//!
+//! Every key of the file can be overridden by an environment variable named
+//! `CROWDCRUNCH_GATEWAY__` + the key path in upper case joined by `__`, e.g.
+//! `CROWDCRUNCH_GATEWAY__LISTEN=0.0.0.0:4000`,
+//! `CROWDCRUNCH_GATEWAY__INTROSPECTION=false`,
+//! `CROWDCRUNCH_GATEWAY__SUBGRAPHS__ORDERS__URL=http://orders:8080/graphql`.
+//! Values are read as TOML scalars when they parse as such (numbers,
+//! booleans), as strings otherwise. Subgraph names are lower-cased.
+//! Unknown keys, in the file or the environment, are errors.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+const ENV_PREFIX: &str = "CROWDCRUNCH_GATEWAY__";
+
+/// The whole configuration; every field has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server binds, e.g. `127.0.0.1:4000`.
+    pub listen: String,
+    /// Path of the supergraph SDL file; watched for changes.
+    pub supergraph: Option<PathBuf>,
+    /// Whether `__schema` / `__type` queries are answered.
+    pub introspection: bool,
+    /// Whether GraphiQL is served at `/playground` (and `GET /graphql` from browsers).
+    pub playground: bool,
+    /// Largest accepted request body, in bytes (larger → HTTP 413).
+    pub body_limit_bytes: usize,
+    /// How many prepared operations (validated document + plan) are cached.
+    pub plan_cache_size: usize,
+    /// Default timeout of one subgraph request, in milliseconds.
+    pub subgraph_timeout_ms: u64,
+    /// How often the supergraph file is checked for changes, in milliseconds.
+    pub reload_interval_ms: u64,
+    /// Per-subgraph overrides, keyed by the subgraph name in the supergraph.
+    pub subgraphs: HashMap<String, SubgraphConfig>,
+}
+
+/// Overrides for one subgraph.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphConfig {
+    /// Replaces the URL declared in the supergraph.
+    pub url: Option<String>,
+    /// Replaces `subgraph_timeout_ms` for this subgraph.
+    pub timeout_ms: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:4000".into(),
+            supergraph: None,
+            introspection: true,
+            playground: true,
+            body_limit_bytes: 2 * 1024 * 1024,
+            plan_cache_size: 1024,
+            subgraph_timeout_ms: 30_000,
+            reload_interval_ms: 1_000,
+            subgraphs: HashMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the optional file, then applies the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Error> {
+        let text = match file {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?,
+            None => String::new(),
+        };
+        Self::from_sources(&text, std::env::vars())
+    }
+
+    /// Builds a configuration from TOML text and `(name, value)` environment pairs.
+    pub fn from_sources(
+        toml_text: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, Error> {
+        let mut table: toml::Table =
+            toml::from_str(toml_text).map_err(|e| Error::Config(e.to_string()))?;
+        for (name, raw) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let keys: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+            set_path(&mut table, &keys, env_value(&raw))
+                .map_err(|e| Error::Config(format!("{name}: {e}")))?;
+        }
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Config(e.to_string()))
+    }
+}
+
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(b) = raw.parse::<bool>() {
+        return toml::Value::Boolean(b);
+    }
+    if let Ok(i) = raw.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    toml::Value::String(raw.to_string())
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
+    match keys {
+        [] => Err("empty key".into()),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => set_path(t, rest, value),
+                _ => Err(format!("{first} is not a table")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn environment_overrides_file_values() {
+        let cfg = Config::from_sources(
+            "listen = \"0.0.0.0:1\"\n[subgraphs.orders]\ntimeout_ms = 5\n",
+            env(&[
+                ("CROWDCRUNCH_GATEWAY__LISTEN", "127.0.0.1:9"),
+                ("CROWDCRUNCH_GATEWAY__INTROSPECTION", "false"),
+                (
+                    "CROWDCRUNCH_GATEWAY__SUBGRAPHS__ORDERS__URL",
+                    "http://orders/graphql",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.listen, "127.0.0.1:9");
+        assert!(!cfg.introspection);
+        let orders = &cfg.subgraphs["orders"];
+        assert_eq!(orders.url.as_deref(), Some("http://orders/graphql"));
+        assert_eq!(orders.timeout_ms, Some(5));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_in_file_and_environment() {
+        assert!(Config::from_sources("listn = \"x\"", env(&[])).is_err());
+        assert!(Config::from_sources("", env(&[("CROWDCRUNCH_GATEWAY__NOPE", "1")])).is_err());
+        assert!(Config::from_sources("[subgraphs.a]\nurll = \"x\"", env(&[])).is_err());
+    }
+}

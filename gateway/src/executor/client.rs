@@ -1,0 +1,140 @@
+//! Subgraph HTTP client: one keep-alive pool shared by all subgraphs,
+//! per-subgraph URL and timeout.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Where and how to reach one subgraph.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    pub timeout: Duration,
+}
+
+/// The outgoing side of the gateway.
+#[derive(Clone)]
+pub struct SubgraphClient {
+    http: reqwest::Client,
+    endpoints: HashMap<String, Endpoint>,
+}
+
+/// What a subgraph answered.
+#[derive(Debug, Deserialize, Default)]
+pub struct SubgraphResponse {
+    #[serde(default)]
+    pub data: Option<Value>,
+    #[serde(default)]
+    pub errors: Option<Vec<Value>>,
+}
+
+/// Why a subgraph gave no usable answer.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchFailure {
+    #[error("unknown subgraph {0}")]
+    UnknownSubgraph(String),
+    #[error("request to subgraph timed out")]
+    Timeout,
+    #[error("request to subgraph failed: {0}")]
+    Transport(String),
+    #[error("subgraph answered HTTP {0}")]
+    Status(u16),
+    #[error("subgraph response is not a GraphQL response: {0}")]
+    Body(String),
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    query: &'a str,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    variables: &'a Map<String, Value>,
+}
+
+impl SubgraphClient {
+    pub fn new(endpoints: HashMap<String, Endpoint>) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::Client(e.to_string()))?;
+        Ok(Self { http, endpoints })
+    }
+
+    /// Sends one operation; records the subgraph metrics.
+    pub async fn fetch(
+        &self,
+        subgraph: &str,
+        query: &str,
+        variables: &Map<String, Value>,
+    ) -> Result<SubgraphResponse, FetchFailure> {
+        let started = Instant::now();
+        let result = self.send(subgraph, query, variables).await;
+        let status = match &result {
+            Ok(_) => "ok",
+            Err(FetchFailure::Timeout) => "timeout",
+            Err(_) => "error",
+        };
+        metrics::counter!("gateway_subgraph_requests_total",
+            "subgraph" => subgraph.to_string(), "status" => status)
+        .increment(1);
+        metrics::histogram!("gateway_subgraph_request_duration_seconds",
+            "subgraph" => subgraph.to_string())
+        .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn send(
+        &self,
+        subgraph: &str,
+        query: &str,
+        variables: &Map<String, Value>,
+    ) -> Result<SubgraphResponse, FetchFailure> {
+        let endpoint = self
+            .endpoints
+            .get(subgraph)
+            .ok_or_else(|| FetchFailure::UnknownSubgraph(subgraph.to_string()))?;
+        let body = serde_json::to_vec(&Request { query, variables })
+            .map_err(|e| FetchFailure::Transport(e.to_string()))?;
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        crate::telemetry::inject_context(&mut headers);
+        let response = self
+            .http
+            .post(&endpoint.url)
+            .headers(headers)
+            .timeout(endpoint.timeout)
+            .body(body)
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = response.status();
+        let bytes: Bytes = response.bytes().await.map_err(classify)?;
+        match serde_json::from_slice::<SubgraphResponse>(&bytes) {
+            Ok(parsed) if status.is_success() || parsed.errors.is_some() => Ok(parsed),
+            Ok(_) => Err(FetchFailure::Status(status.as_u16())),
+            Err(_) if !status.is_success() => Err(FetchFailure::Status(status.as_u16())),
+            Err(e) => Err(FetchFailure::Body(e.to_string())),
+        }
+    }
+}
+
+fn classify(e: reqwest::Error) -> FetchFailure {
+    if e.is_timeout() {
+        FetchFailure::Timeout
+    } else {
+        FetchFailure::Transport(e.to_string())
+    }
+}

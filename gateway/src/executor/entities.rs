@@ -1,0 +1,195 @@
+//! Finding entities in response data, building their representations,
+//! applying planner rewrites and merging fetched data back.
+
+use serde_json::{Map, Value};
+
+use crate::planner::plan::{PathSegment, Rewrite, RewriteSegment, Selection};
+use crate::response::PathElem;
+use crate::supergraph::Supergraph;
+
+/// Collects the concrete response paths of every object reached by `path`.
+pub fn collect(
+    sg: &Supergraph,
+    value: &Value,
+    path: &[PathSegment],
+    current: &mut Vec<PathElem>,
+    out: &mut Vec<Vec<PathElem>>,
+) {
+    if let Value::Array(items) = value {
+        // Lists are traversed whether or not the planner wrote an explicit `@`.
+        let rest = match path.first() {
+            Some(PathSegment::List) => &path[1..],
+            _ => path,
+        };
+        for (i, item) in items.iter().enumerate() {
+            current.push(PathElem::Index(i));
+            collect(sg, item, rest, current, out);
+            current.pop();
+        }
+        return;
+    }
+    let Value::Object(obj) = value else { return };
+    match path.first() {
+        None => out.push(current.clone()),
+        Some(PathSegment::List) => collect(sg, value, &path[1..], current, out),
+        Some(PathSegment::TypeCondition(types)) => {
+            let matches = match typename(obj) {
+                Some(t) => types.iter().any(|c| sg.type_matches(t, c)),
+                None => true,
+            };
+            if matches {
+                collect(sg, value, &path[1..], current, out);
+            }
+        }
+        Some(PathSegment::Field(key)) => {
+            if let Some(child) = obj.get(key) {
+                current.push(PathElem::Key(key.clone()));
+                collect(sg, child, &path[1..], current, out);
+                current.pop();
+            }
+        }
+    }
+}
+
+fn typename(obj: &Map<String, Value>) -> Option<&str> {
+    obj.get("__typename").and_then(Value::as_str)
+}
+
+/// Builds the representation of one entity from the planner's `requires`.
+pub fn representation(
+    sg: &Supergraph,
+    obj: &Map<String, Value>,
+    requires: &[Selection],
+) -> Option<Value> {
+    let mut out = Map::new();
+    select_into(sg, obj, requires, &mut out);
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+fn select_into(
+    sg: &Supergraph,
+    obj: &Map<String, Value>,
+    sels: &[Selection],
+    out: &mut Map<String, Value>,
+) {
+    for sel in sels {
+        match sel {
+            Selection::Field {
+                name,
+                key,
+                selections,
+            } => {
+                let Some(value) = obj.get(name) else { continue };
+                let projected = if selections.is_empty() {
+                    value.clone()
+                } else {
+                    select_value(sg, value, selections)
+                };
+                out.insert(key.clone(), projected);
+            }
+            Selection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
+                let applies = typename(obj).is_none_or(|t| sg.type_matches(t, type_condition));
+                if applies {
+                    select_into(sg, obj, selections, out);
+                }
+            }
+        }
+    }
+}
+
+fn select_value(sg: &Supergraph, value: &Value, sels: &[Selection]) -> Value {
+    match value {
+        Value::Object(obj) => {
+            let mut out = Map::new();
+            select_into(sg, obj, sels, &mut out);
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| select_value(sg, v, sels)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Applies planner rewrites in place.
+pub fn apply_rewrites(value: &mut Value, rewrites: &[Rewrite]) {
+    for rw in rewrites {
+        match rw {
+            Rewrite::ValueSetter { path, value: v } => rewrite_at(value, path, &|obj, key| {
+                obj.insert(key.to_string(), Value::String(v.clone()));
+            }),
+            Rewrite::KeyRenamer { path, rename_to } => rewrite_at(value, path, &|obj, key| {
+                if let Some(moved) = obj.remove(key) {
+                    obj.insert(rename_to.clone(), moved);
+                }
+            }),
+        }
+    }
+}
+
+fn rewrite_at(
+    value: &mut Value,
+    path: &[RewriteSegment],
+    act: &dyn Fn(&mut Map<String, Value>, &str),
+) {
+    if let Value::Array(items) = value {
+        for item in items {
+            rewrite_at(item, path, act);
+        }
+        return;
+    }
+    let Value::Object(obj) = value else { return };
+    match path {
+        [] => {}
+        [RewriteSegment::Key(k)] => act(obj, k),
+        [RewriteSegment::Key(k), rest @ ..] => {
+            if let Some(child) = obj.get_mut(k) {
+                rewrite_at(child, rest, act);
+            }
+        }
+        [RewriteSegment::TypenameEquals(types), rest @ ..] => {
+            if typename(obj).is_some_and(|t| types.iter().any(|c| c == t)) {
+                rewrite_at(value, rest, act);
+            }
+        }
+    }
+}
+
+/// The value at a concrete path, for writing.
+pub fn get_mut<'a>(mut value: &'a mut Value, path: &[PathElem]) -> Option<&'a mut Value> {
+    for elem in path {
+        value = match (elem, value) {
+            (PathElem::Key(k), Value::Object(obj)) => obj.get_mut(k)?,
+            (PathElem::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// Merges fetched data into existing data: objects key by key, lists item by item.
+pub fn deep_merge(target: &mut Value, source: Value) {
+    match (target, source) {
+        (Value::Object(t), Value::Object(s)) => {
+            for (k, v) in s {
+                match t.get_mut(&k) {
+                    Some(existing) => deep_merge(existing, v),
+                    None => {
+                        t.insert(k, v);
+                    }
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(s)) if t.len() == s.len() => {
+            for (existing, v) in t.iter_mut().zip(s) {
+                deep_merge(existing, v);
+            }
+        }
+        // A null never erases data another fetch already provided.
+        (t, Value::Null) if !t.is_null() => {}
+        (t, s) => *t = s,
+    }
+}

@@ -1,0 +1,316 @@
+//! Runs plans against subgraphs and assembles the raw response data.
+
+pub mod client;
+mod entities;
+pub mod projection;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures::future::{join_all, BoxFuture};
+use futures::FutureExt;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+use crate::planner::plan::{EntityGroup, FetchNode, PlanNode};
+use crate::response::{GraphQLError, PathElem};
+use crate::supergraph::Supergraph;
+use client::{FetchFailure, SubgraphClient, SubgraphResponse};
+
+/// Raw (not yet projected) data plus the errors gathered so far.
+pub struct ExecState {
+    pub data: Value,
+    pub errors: Vec<GraphQLError>,
+}
+
+/// Everything a plan run reads.
+pub struct ExecCtx<'a> {
+    pub supergraph: &'a Supergraph,
+    pub client: &'a SubgraphClient,
+    /// Coerced client variables (defaults applied).
+    pub variables: &'a Map<String, Value>,
+}
+
+/// Runs a whole plan.
+pub async fn execute(ctx: &ExecCtx<'_>, plan: &PlanNode) -> ExecState {
+    let state = Mutex::new(ExecState {
+        data: Value::Object(Map::new()),
+        errors: Vec::new(),
+    });
+    run(ctx, &state, plan).await;
+    state
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run<'a>(
+    ctx: &'a ExecCtx<'a>,
+    state: &'a Mutex<ExecState>,
+    node: &'a PlanNode,
+) -> BoxFuture<'a, ()> {
+    async move {
+        match node {
+            PlanNode::Sequence { nodes } => {
+                for n in nodes {
+                    run(ctx, state, n).await;
+                }
+            }
+            PlanNode::Parallel { nodes } => {
+                join_all(nodes.iter().map(|n| run(ctx, state, n))).await;
+            }
+            PlanNode::Fetch(fetch) => run_fetch(ctx, state, fetch).await,
+            PlanNode::Condition {
+                variable,
+                if_clause,
+                else_clause,
+            } => {
+                let on = ctx
+                    .variables
+                    .get(variable)
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let branch = if on { if_clause } else { else_clause };
+                if let Some(b) = branch {
+                    run(ctx, state, b).await;
+                }
+            }
+        }
+    }
+    .boxed()
+}
+
+fn lock(state: &Mutex<ExecState>) -> std::sync::MutexGuard<'_, ExecState> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Per entity group: for each distinct representation, the paths of the
+/// entities it stands for.
+type GroupTargets = Vec<Vec<Vec<PathElem>>>;
+
+async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNode) {
+    let mut variables = Map::new();
+    for name in &fetch.variable_usages {
+        if let Some(v) = ctx.variables.get(name) {
+            variables.insert(name.clone(), v.clone());
+        }
+    }
+    let mut targets: Vec<GroupTargets> = Vec::with_capacity(fetch.entity_groups.len());
+    let mut batch_size = 0;
+    if !fetch.entity_groups.is_empty() {
+        let st = lock(state);
+        for group in &fetch.entity_groups {
+            let (reps, group_targets) = representations(ctx.supergraph, &st.data, group);
+            batch_size += reps.len();
+            variables.insert(group.variable.clone(), Value::Array(reps));
+            targets.push(group_targets);
+        }
+        if batch_size == 0 {
+            return;
+        }
+    }
+    let span = tracing::info_span!("subgraph_fetch", subgraph = %fetch.service, batch_size);
+    let result = ctx
+        .client
+        .fetch(&fetch.service, &fetch.operation, &variables)
+        .instrument(span)
+        .await;
+    let mut st = lock(state);
+    match result {
+        Ok(response) if fetch.entity_groups.is_empty() => merge_root(&mut st, fetch, response),
+        Ok(response) => merge_entities(&mut st, fetch, &targets, response),
+        Err(failure) => record_failure(&mut st, fetch, &targets, &failure),
+    }
+}
+
+fn representations(
+    sg: &Supergraph,
+    data: &Value,
+    group: &EntityGroup,
+) -> (Vec<Value>, GroupTargets) {
+    let mut paths = Vec::new();
+    for path in &group.paths {
+        entities::collect(sg, data, path, &mut Vec::new(), &mut paths);
+    }
+    let mut reps = Vec::new();
+    let mut targets: GroupTargets = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for path in paths {
+        let Some(Value::Object(obj)) = get(data, &path) else {
+            continue;
+        };
+        let Some(mut rep) = entities::representation(sg, obj, &group.requires) else {
+            continue;
+        };
+        entities::apply_rewrites(&mut rep, &group.input_rewrites);
+        let key = rep.to_string();
+        match seen.get(&key) {
+            Some(&i) => targets[i].push(path),
+            None => {
+                seen.insert(key, reps.len());
+                reps.push(rep);
+                targets.push(vec![path]);
+            }
+        }
+    }
+    (reps, targets)
+}
+
+fn get<'a>(mut value: &'a Value, path: &[PathElem]) -> Option<&'a Value> {
+    for elem in path {
+        value = match (elem, value) {
+            (PathElem::Key(k), Value::Object(obj)) => obj.get(k)?,
+            (PathElem::Index(i), Value::Array(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+fn merge_root(st: &mut ExecState, fetch: &FetchNode, response: SubgraphResponse) {
+    if let Some(mut data) = response.data {
+        entities::apply_rewrites(&mut data, &fetch.output_rewrites);
+        entities::deep_merge(&mut st.data, data);
+    }
+    for raw in response.errors.into_iter().flatten() {
+        let path = parse_path(&raw);
+        st.errors.push(subgraph_error(raw, &fetch.service, path));
+    }
+}
+
+fn merge_entities(
+    st: &mut ExecState,
+    fetch: &FetchNode,
+    targets: &[GroupTargets],
+    response: SubgraphResponse,
+) {
+    let mut data = match response.data {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    for (group, group_targets) in fetch.entity_groups.iter().zip(targets) {
+        let Some(Value::Array(items)) = data.remove(&group.response_key) else {
+            continue;
+        };
+        for (mut item, paths) in items.into_iter().zip(group_targets) {
+            entities::apply_rewrites(&mut item, &group.output_rewrites);
+            for path in paths {
+                if let Some(target) = entities::get_mut(&mut st.data, path) {
+                    entities::deep_merge(target, item.clone());
+                }
+            }
+        }
+    }
+    for raw in response.errors.into_iter().flatten() {
+        let path = entity_error_path(fetch, targets, parse_path(&raw));
+        st.errors.push(subgraph_error(raw, &fetch.service, path));
+    }
+}
+
+/// Maps `[_entities, i, rest..]` to the first client path of entity `i`.
+fn entity_error_path(
+    fetch: &FetchNode,
+    targets: &[GroupTargets],
+    path: Option<Vec<PathElem>>,
+) -> Option<Vec<PathElem>> {
+    let path = path?;
+    let (Some(PathElem::Key(root)), Some(PathElem::Index(i))) = (path.first(), path.get(1)) else {
+        return first_target(targets);
+    };
+    let g = fetch
+        .entity_groups
+        .iter()
+        .position(|g| &g.response_key == root)?;
+    let mut client = targets.get(g)?.get(*i)?.first()?.clone();
+    client.extend(path[2..].iter().cloned());
+    Some(client)
+}
+
+fn first_target(targets: &[GroupTargets]) -> Option<Vec<PathElem>> {
+    targets.iter().flatten().flatten().next().cloned()
+}
+
+fn parse_path(raw: &Value) -> Option<Vec<PathElem>> {
+    raw.get("path")
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
+}
+
+fn subgraph_error(raw: Value, service: &str, path: Option<Vec<PathElem>>) -> GraphQLError {
+    let message = raw
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("subgraph error")
+        .to_string();
+    let mut extensions = match raw.get("extensions") {
+        Some(Value::Object(ext)) => ext.clone(),
+        _ => Map::new(),
+    };
+    extensions
+        .entry("code")
+        .or_insert_with(|| Value::String("DOWNSTREAM_SERVICE_ERROR".into()));
+    extensions.insert("serviceName".into(), Value::String(service.to_string()));
+    GraphQLError {
+        message,
+        locations: None,
+        path,
+        extensions,
+    }
+}
+
+/// A subgraph that gave no answer: one coded error per place that lost data.
+fn record_failure(
+    st: &mut ExecState,
+    fetch: &FetchNode,
+    targets: &[GroupTargets],
+    failure: &FetchFailure,
+) {
+    let code = match failure {
+        FetchFailure::Timeout => "SUBGRAPH_TIMEOUT",
+        _ => "SUBGRAPH_REQUEST_FAILED",
+    };
+    let message = format!("subgraph '{}' failed: {failure}", fetch.service);
+    let mut paths: Vec<Vec<PathElem>> = if fetch.entity_groups.is_empty() {
+        root_keys(&fetch.operation)
+            .into_iter()
+            .map(|k| vec![PathElem::Key(k)])
+            .collect()
+    } else {
+        targets
+            .iter()
+            .flatten()
+            .filter_map(|t| t.first().cloned())
+            .collect()
+    };
+    if paths.is_empty() {
+        paths.push(Vec::new());
+    }
+    for path in paths {
+        let mut err = GraphQLError::coded(message.clone(), code);
+        err.extensions
+            .insert("serviceName".into(), Value::String(fetch.service.clone()));
+        if !path.is_empty() {
+            err.path = Some(path);
+        }
+        st.errors.push(err);
+    }
+}
+
+/// Response keys of the root fields of a subgraph operation.
+fn root_keys(operation: &str) -> Vec<String> {
+    use apollo_compiler::ast::{Definition, Document, Selection};
+    let Ok(doc) = Document::parse(operation, "fetch.graphql") else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for def in &doc.definitions {
+        if let Definition::OperationDefinition(op) = def {
+            for sel in &op.selection_set {
+                if let Selection::Field(f) = sel {
+                    keys.push(f.response_name().to_string());
+                }
+            }
+        }
+    }
+    keys
+}

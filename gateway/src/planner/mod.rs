@@ -1,0 +1,92 @@
+//! Query planning: wraps `hive-router-query-planner` and converts its plans
+//! into ours. No I/O here.
+
+mod convert;
+pub mod plan;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use hive_router_query_planner::ast::normalization::normalize_operation;
+use hive_router_query_planner::ast::operation::OperationDefinition;
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::graph::PlannerOverrideContext;
+use hive_router_query_planner::planner::Planner;
+use hive_router_query_planner::state::supergraph_state::OperationKind;
+use hive_router_query_planner::utils::cancellation::CancellationToken;
+use hive_router_query_planner::utils::parsing::safe_parse_operation;
+
+pub use plan::PlanNode;
+
+/// Why an operation could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("query planning failed: {0}")]
+    Failed(String),
+    #[error("query planning failed unexpectedly (internal planner panic)")]
+    Panicked,
+}
+
+/// Plans an already validated operation. `None` means nothing needs fetching
+/// (every field skipped, or only introspection / root `__typename`).
+pub fn plan(
+    planner: &Planner,
+    query: &str,
+    operation_name: Option<&str>,
+) -> Result<Option<PlanNode>, PlanError> {
+    let _span = tracing::info_span!("plan").entered();
+    catch_unwind(AssertUnwindSafe(|| {
+        plan_inner(planner, query, operation_name)
+    }))
+    .map_err(|_| PlanError::Panicked)?
+}
+
+fn plan_inner(
+    planner: &Planner,
+    query: &str,
+    operation_name: Option<&str>,
+) -> Result<Option<PlanNode>, PlanError> {
+    let doc = safe_parse_operation(query).map_err(|e| PlanError::Failed(e.to_string()))?;
+    let normalized = normalize_operation(&planner.supergraph, &doc, operation_name)
+        .map_err(|e| PlanError::Failed(e.to_string()))?;
+    let mut op = normalized.operation;
+    // Introspection is answered by the gateway, never by subgraphs.
+    op.selection_set.items.retain(|item| match item {
+        SelectionItem::Field(f) => !f.name.starts_with("__"),
+        _ => true,
+    });
+    if op.selection_set.items.is_empty() {
+        return Ok(None);
+    }
+    let is_mutation = matches!(op.operation_kind, Some(OperationKind::Mutation));
+    if is_mutation && op.selection_set.items.len() > 1 {
+        // The upstream planner may overlap a mutation field with the previous
+        // field's entity fetches; planning them one by one keeps them in order.
+        let items = std::mem::take(&mut op.selection_set.items);
+        let mut nodes = Vec::with_capacity(items.len());
+        for item in items {
+            let mut single = op.clone();
+            single.selection_set.items = vec![item];
+            if let Some(n) = plan_one(planner, &single)? {
+                nodes.push(n);
+            }
+        }
+        return Ok(Some(PlanNode::Sequence { nodes }));
+    }
+    plan_one(planner, &op)
+}
+
+fn plan_one(planner: &Planner, op: &OperationDefinition) -> Result<Option<PlanNode>, PlanError> {
+    let upstream = planner
+        .plan_from_normalized_operation(
+            op,
+            PlannerOverrideContext::default(),
+            &CancellationToken::new(),
+        )
+        .map_err(|e| PlanError::Failed(e.to_string()))?;
+    upstream
+        .node
+        .as_ref()
+        .map(convert::node)
+        .transpose()
+        .map_err(PlanError::Failed)
+}

@@ -1,0 +1,153 @@
+//! HTTP handlers for `/graphql` (GraphQL over HTTP) and `/health`.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::Value;
+
+use super::AppState;
+use crate::engine::{record_errors, GraphQLRequest, Outcome};
+use crate::operation::RequestFailure;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const MAX_OPERATION_LABELS: usize = 200;
+
+pub(super) async fn health() -> &'static str {
+    "ok"
+}
+
+pub(super) async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = serde_json::from_slice::<GraphQLRequest>(&body).map_err(|e| {
+        RequestFailure::new(
+            400,
+            format!("invalid JSON request body: {e}"),
+            "BAD_REQUEST",
+        )
+    });
+    serve(&state, &headers, request, false).await
+}
+
+pub(super) async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    if state.playground && !params.contains_key("query") && wants_html(&headers) {
+        return Redirect::temporary("/playground").into_response();
+    }
+    serve(&state, &headers, from_params(params), true).await
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+fn from_params(mut params: HashMap<String, String>) -> Result<GraphQLRequest, RequestFailure> {
+    let json = |raw: Option<String>, what: &str| -> Result<Option<Value>, RequestFailure> {
+        raw.filter(|s| !s.is_empty())
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| RequestFailure::new(400, format!("invalid {what}: {e}"), "BAD_REQUEST"))
+    };
+    let variables = match json(params.remove("variables"), "variables")? {
+        Some(Value::Object(map)) => Some(map),
+        None | Some(Value::Null) => None,
+        Some(_) => {
+            return Err(RequestFailure::new(
+                400,
+                "variables must be an object",
+                "BAD_REQUEST",
+            ))
+        }
+    };
+    Ok(GraphQLRequest {
+        query: params.remove("query"),
+        operation_name: params.remove("operationName"),
+        variables,
+        extensions: json(params.remove("extensions"), "extensions")?,
+    })
+}
+
+async fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: Result<GraphQLRequest, RequestFailure>,
+    via_get: bool,
+) -> Response {
+    let started = Instant::now();
+    metrics::gauge!("gateway_http_requests_in_flight").increment(1.0);
+    let (label, outcome) = match request {
+        Ok(req) => {
+            let label = operation_label(state, req.operation_name.as_deref());
+            (label, state.engine().execute(req, via_get).await)
+        }
+        Err(failure) => ("unknown".to_string(), Outcome::from(failure)),
+    };
+    metrics::gauge!("gateway_http_requests_in_flight").decrement(1.0);
+    record_errors(&label, &outcome.response.errors);
+    metrics::counter!("gateway_http_requests_total",
+        "operation" => label.clone(), "status" => outcome.status.to_string())
+    .increment(1);
+    metrics::histogram!("gateway_http_request_duration_seconds", "operation" => label)
+        .record(started.elapsed().as_secs_f64());
+    respond(headers, outcome)
+}
+
+/// Bounds metric cardinality: unnamed → "unknown", too many names → "other".
+fn operation_label(state: &AppState, name: Option<&str>) -> String {
+    let Some(name) = name.filter(|n| !n.is_empty() && n.len() <= 64) else {
+        return "unknown".into();
+    };
+    let mut seen = state
+        .operation_labels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if seen.contains(name) {
+        return name.to_string();
+    }
+    if seen.len() >= MAX_OPERATION_LABELS {
+        return "other".into();
+    }
+    seen.insert(name.to_string());
+    name.to_string()
+}
+
+fn respond(headers: &HeaderMap, outcome: Outcome) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // Clients that do not ask for the GraphQL-over-HTTP media type are
+    // treated as legacy `application/json` clients, as the spec allows.
+    let media = if accept.contains(GRAPHQL_RESPONSE) {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    let body = match serde_json::to_vec(&outcome.response) {
+        Ok(b) => b,
+        Err(_) => b"{\"errors\":[{\"message\":\"cannot encode response\"}]}".to_vec(),
+    };
+    let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}

@@ -1,0 +1,151 @@
+//! The HTTP server: routes, shared state, start-up and graceful shutdown.
+
+mod handlers;
+mod reload;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::executor::client::{Endpoint, SubgraphClient};
+use crate::supergraph::Supergraph;
+use crate::Error;
+
+/// State shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    engine: Arc<RwLock<Arc<Engine>>>,
+    playground: bool,
+    /// Operation names already used as metric labels (bounded).
+    operation_labels: Arc<Mutex<std::collections::HashSet<String>>>,
+}
+
+impl AppState {
+    fn engine(&self) -> Arc<Engine> {
+        self.engine
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn swap(&self, engine: Engine) {
+        *self.engine.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(engine);
+    }
+}
+
+/// A gateway running in the background (for tests and embedding).
+pub struct RunningGateway {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), Error>>,
+}
+
+impl RunningGateway {
+    /// Stops accepting connections, finishes in-flight requests and waits.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task
+            .await
+            .map_err(|e| Error::Serve(std::io::Error::other(e)))?
+    }
+}
+
+/// Builds the engine for a parsed supergraph under a configuration.
+pub(crate) fn build_engine(supergraph: Supergraph, config: &Config) -> Result<Engine, Error> {
+    let mut endpoints = HashMap::new();
+    for (name, url) in supergraph.subgraph_urls() {
+        let over = config
+            .subgraphs
+            .get(name)
+            .or_else(|| config.subgraphs.get(&name.to_lowercase()));
+        endpoints.insert(
+            name.clone(),
+            Endpoint {
+                url: over
+                    .and_then(|o| o.url.clone())
+                    .unwrap_or_else(|| url.clone()),
+                timeout: Duration::from_millis(
+                    over.and_then(|o| o.timeout_ms)
+                        .unwrap_or(config.subgraph_timeout_ms),
+                ),
+            },
+        );
+    }
+    let client = SubgraphClient::new(endpoints)?;
+    Ok(Engine::new(
+        Arc::new(supergraph),
+        client,
+        config.plan_cache_size,
+        config.introspection,
+    ))
+}
+
+fn router(state: AppState, body_limit: usize) -> Router {
+    let mut app = Router::new()
+        .route(
+            "/graphql",
+            get(handlers::graphql_get).post(handlers::graphql_post),
+        )
+        .route("/health", get(handlers::health));
+    if state.playground {
+        app = app.merge(crate::playground::routes::<AppState>());
+    }
+    app.layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Starts a gateway serving `supergraph_sdl` on `config.listen` (port 0 is
+/// fine) in the background. The file in `config.supergraph`, if any, is
+/// watched for changes.
+pub async fn spawn(supergraph_sdl: &str, config: Config) -> Result<RunningGateway, Error> {
+    let supergraph = Supergraph::parse(supergraph_sdl)?;
+    let engine = build_engine(supergraph, &config)?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: config.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(Error::Serve)?;
+    let state = AppState {
+        engine: Arc::new(RwLock::new(Arc::new(engine))),
+        playground: config.playground,
+        operation_labels: Arc::default(),
+    };
+    let (tx, rx) = oneshot::channel::<()>();
+    let watcher = config
+        .supergraph
+        .clone()
+        .map(|path: PathBuf| tokio::spawn(reload::watch(path, config.clone(), state.clone())));
+    let app = router(state, config.body_limit_bytes);
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+            .map_err(Error::Serve);
+        if let Some(w) = watcher {
+            w.abort();
+        }
+        served
+    });
+    tracing::info!(%addr, "gateway listening");
+    Ok(RunningGateway {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
