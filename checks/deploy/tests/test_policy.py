@@ -209,3 +209,18 @@ def test_subgraphs_migrate_before_they_serve(rendered):
         (init,) = spec["initContainers"]
         assert init["args"] == ["subgraph", name, "--migrate-only"]
         assert init["env"] == [e for e in spec["containers"][0]["env"] if e in init["env"]]
+
+
+def seconds(duration: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    for unit in ("ms", "s", "m", "h"):
+        if duration.endswith(unit):
+            return float(duration[: -len(unit)]) * units[unit]
+    raise ValueError(duration)
+
+
+def test_gateway_times_out_subgraph_fetches_before_the_mesh_does(rendered):
+    config = tomllib.loads(rendered.named("ConfigMap", f"{r.RELEASE}-gateway")["data"]["gateway.toml"])
+    for name in SUBGRAPHS:
+        vs = rendered.named("VirtualService", f"{r.RELEASE}-{name}")
+        assert config["subgraph_timeout_ms"] / 1000 < seconds(vs["spec"]["http"][0]["timeout"]), name
