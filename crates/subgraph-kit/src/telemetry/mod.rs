@@ -12,7 +12,8 @@ pub mod sql;
 
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::sync::{Mutex, OnceLock};
-use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing::Level;
+use tracing_subscriber::filter::{filter_fn, LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -36,22 +37,33 @@ pub fn init(service: &str) {
         }
     };
     let log_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let trace_layers = provider.as_ref().map(|p| {
-        let tracer = otel::tracer(p);
-        // sqlx's own query events become SQL spans (below), not span events.
-        let span_filter = Targets::new()
-            .with_default(LevelFilter::INFO)
-            .with_target("sqlx::query", LevelFilter::OFF);
-        let spans = tracing_opentelemetry::layer()
-            .with_tracer(tracer.clone())
-            .with_filter(span_filter);
-        let statements = sql::SqlSpans::new(tracer)
-            .with_filter(Targets::new().with_target("sqlx::query", LevelFilter::TRACE));
-        spans.and_then(statements)
+    let tracer = provider.as_ref().map(otel::tracer);
+    let exporting = tracer.is_some();
+    // sqlx's own query events become SQL spans (below), not span events.
+    let span_filter = Targets::new()
+        .with_default(LevelFilter::INFO)
+        .with_target("sqlx::query", LevelFilter::OFF);
+    let spans = tracer.clone().map(|t| {
+        tracing_opentelemetry::layer()
+            .with_tracer(t)
+            .with_filter(span_filter)
     });
+    // Not wrapped in an `Option`: an optional layer is never told its dispatcher, which
+    // `SqlSpans` needs. It needs the statement events and, to find their parent, the spans
+    // the trace layer records (a per-layer filter also hides spans from its own lookups).
+    let statements = sql::SqlSpans::new(tracer).with_filter(filter_fn(move |meta| {
+        if !exporting {
+            false
+        } else if meta.is_span() {
+            *meta.level() <= Level::INFO
+        } else {
+            meta.target() == "sqlx::query"
+        }
+    }));
     let installed = tracing_subscriber::registry()
         .with(logs::JsonLogs::new(service).with_filter(log_filter))
-        .with(trace_layers)
+        .with(spans)
+        .with(statements)
         .try_init()
         .is_ok();
     if installed {

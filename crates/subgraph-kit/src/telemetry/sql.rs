@@ -16,14 +16,15 @@ use tracing_subscriber::Layer;
 
 /// Layer emitting one OpenTelemetry span per sqlx statement event.
 pub struct SqlSpans {
-    tracer: SdkTracer,
+    /// `None` when traces are not exported: the layer then does nothing.
+    tracer: Option<SdkTracer>,
     // The subscriber this layer is part of: needed to read the parent span's trace context,
     // which cannot be asked of the thread's dispatcher while it is dispatching this event.
     dispatch: OnceLock<WeakDispatch>,
 }
 
 impl SqlSpans {
-    pub fn new(tracer: SdkTracer) -> Self {
+    pub fn new(tracer: Option<SdkTracer>) -> Self {
         Self {
             tracer,
             dispatch: OnceLock::new(),
@@ -97,6 +98,9 @@ where
         if event.metadata().target() != "sqlx::query" {
             return;
         }
+        let Some(tracer) = &self.tracer else {
+            return;
+        };
         let mut statement = Statement::default();
         event.record(&mut statement);
         let Some(dispatch) = self.dispatch.get().and_then(WeakDispatch::upgrade) else {
@@ -114,8 +118,7 @@ where
         let end = SystemTime::now();
         let elapsed = Duration::try_from_secs_f64(statement.elapsed_secs).unwrap_or_default();
         let start = end.checked_sub(elapsed).unwrap_or(end);
-        let mut span = self
-            .tracer
+        let mut span = tracer
             .span_builder(statement.operation())
             .with_kind(SpanKind::Client)
             .with_start_time(start)
@@ -125,7 +128,7 @@ where
                 KeyValue::new("db.response.returned_rows", statement.rows_returned),
                 KeyValue::new("db.response.affected_rows", statement.rows_affected),
             ])
-            .start_with_context(&self.tracer, &parent);
+            .start_with_context(tracer, &parent);
         span.end_with_timestamp(end);
     }
 }
