@@ -1,0 +1,179 @@
+use super::batch::EntityBatch;
+use super::loaders::{load_failed, PaymentsByOrder};
+use crate::domain::{Method, Payment, Status};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use subgraph_kit::{AppError, Int64, Money};
+use uuid::Uuid;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Authorized,
+    Captured,
+    Failed,
+    Refunded,
+    PartiallyRefunded,
+}
+
+impl From<Status> for PaymentStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Authorized => PaymentStatus::Authorized,
+            Status::Captured => PaymentStatus::Captured,
+            Status::Failed => PaymentStatus::Failed,
+            Status::Refunded => PaymentStatus::Refunded,
+            Status::PartiallyRefunded => PaymentStatus::PartiallyRefunded,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PaymentMethod {
+    Card,
+    BankTransfer,
+    Wallet,
+}
+
+impl From<PaymentMethod> for Method {
+    fn from(m: PaymentMethod) -> Self {
+        match m {
+            PaymentMethod::Card => Method::Card,
+            PaymentMethod::BankTransfer => Method::BankTransfer,
+            PaymentMethod::Wallet => Method::Wallet,
+        }
+    }
+}
+
+impl From<Method> for PaymentMethod {
+    fn from(m: Method) -> Self {
+        match m {
+            Method::Card => PaymentMethod::Card,
+            Method::BankTransfer => PaymentMethod::BankTransfer,
+            Method::Wallet => PaymentMethod::Wallet,
+        }
+    }
+}
+
+/// A payment of an order.
+pub struct PaymentNode(pub Payment);
+
+#[Object(name = "Payment")]
+impl PaymentNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The order this payment pays (resolved by the orders subgraph).
+    async fn order(&self) -> Order {
+        Order::stub(self.0.order_id)
+    }
+
+    /// The authorized amount.
+    async fn amount(&self) -> Money {
+        Money::new(self.0.amount, &self.0.currency)
+    }
+
+    async fn captured_amount(&self) -> Money {
+        Money::new(self.0.captured_amount, &self.0.currency)
+    }
+
+    async fn refunded_amount(&self) -> Money {
+        Money::new(self.0.refunded_amount, &self.0.currency)
+    }
+
+    async fn status(&self) -> PaymentStatus {
+        self.0.status.into()
+    }
+
+    async fn method(&self) -> PaymentMethod {
+        self.0.method.into()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The `total` of an Order as the router passes it in an entity representation.
+#[derive(InputObject, Clone, Debug)]
+pub struct MoneyInput {
+    pub amount: Int64,
+    pub currency: String,
+}
+
+/// The orders subgraph's Order, extended with its payments and what is still due.
+pub struct Order {
+    pub id: Uuid,
+    /// Present only when the router sent it in the representation (for `amountDue`).
+    pub total: Option<Money>,
+    /// Resolved from an `_entities` representation: its payments load with the whole batch.
+    pub from_entities: bool,
+}
+
+impl Order {
+    pub fn stub(id: Uuid) -> Order {
+        Order {
+            id,
+            total: None,
+            from_entities: false,
+        }
+    }
+
+    async fn load_payments(&self, ctx: &Context<'_>) -> Result<Vec<Payment>> {
+        if self.from_entities {
+            if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+                let pool = ctx.data::<PgPool>()?;
+                return Ok(batch
+                    .order_payments(pool, self.id)
+                    .await
+                    .map_err(load_failed)?);
+            }
+        }
+        let loader = ctx.data::<DataLoader<PaymentsByOrder>>()?;
+        Ok(loader
+            .load_one(self.id)
+            .await
+            .map_err(load_failed)?
+            .unwrap_or_default())
+    }
+}
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// Owned by the orders subgraph; declared here so `amountDue` can require it.
+    #[graphql(external)]
+    async fn total(&self) -> Result<&Money> {
+        self.total.as_ref().ok_or_else(|| {
+            AppError::Internal("Order.total is resolved by the orders subgraph".into()).into()
+        })
+    }
+
+    /// Payments of this order, oldest first.
+    async fn payments(&self, ctx: &Context<'_>) -> Result<Vec<PaymentNode>> {
+        let payments = self.load_payments(ctx).await?;
+        Ok(payments.into_iter().map(PaymentNode).collect())
+    }
+
+    /// The order total less what its payments collected (captured, net of refunds), never
+    /// below zero. Payments in another currency than the total do not count.
+    #[graphql(requires = "total { amount currency }")]
+    async fn amount_due(&self, ctx: &Context<'_>) -> Result<Money> {
+        let total = self.total.as_ref().ok_or_else(|| {
+            AppError::bad_input("amountDue needs the order's total in the representation")
+        })?;
+        let payments = self.load_payments(ctx).await?;
+        let collected: i64 = payments
+            .iter()
+            .filter(|p| p.currency == total.currency)
+            .map(Payment::net_collected)
+            .sum();
+        let due = total.minor().saturating_sub(collected).max(0);
+        Ok(Money::new(due, &total.currency))
+    }
+}
