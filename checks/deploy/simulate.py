@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from contextlib import ExitStack
@@ -228,6 +229,20 @@ def run(sim: Simulation, rendered: r.Rendered, db_url: str, otlp: OtlpReceiver) 
         for main, p in started:
             if not sim.wait_serving(main, p):
                 return
+
+    # Every subgraph URL the gateway is configured with reaches a live subgraph.
+    config_map = rendered.named("ConfigMap", f"{r.RELEASE}-gateway")
+    config = tomllib.loads(amap.rewrite(config_map["data"]["gateway.toml"]))
+    for name, sub in sorted(config["subgraphs"].items()):
+        body = json.dumps({"query": "{ _service { sdl } }"}).encode()
+        status, answer = http("POST", sub["url"], body, {"content-type": "application/json"})
+        try:
+            sdl = json.loads(answer)["data"]["_service"]["sdl"]
+        except (ValueError, KeyError, TypeError):
+            sdl = ""
+        ok = status == 200 and bool(sdl)
+        sim.check(f"gateway's {name} URL reaches the {name} subgraph", ok,
+                  "" if ok else f"{sub['url']}: HTTP {status} {answer[:200]!r}")
 
     # The `helm test` pod's query, as its script runs it.
     (test_pod,) = [p for p in rendered.of_kind("Pod") if p["metadata"]["annotations"].get("helm.sh/hook") == "test"]

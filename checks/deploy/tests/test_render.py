@@ -60,3 +60,14 @@ def test_chart_ships_the_repository_supergraph(renders):
         pytest.skip("supergraph.graphql is not composed yet at the repository root")
     cm = renders["values.yaml"].named("ConfigMap", f"{r.RELEASE}-gateway")
     assert cm["data"]["supergraph.graphql"].strip() == r.SUPERGRAPH.read_text().strip()
+
+
+def test_gateway_config_names_the_supergraph_subgraphs(renders):
+    if not r.SUPERGRAPH.exists():
+        pytest.skip("supergraph.graphql is not composed yet at the repository root")
+    import re
+    import tomllib
+
+    names = {n.lower() for n in re.findall(r'@join__graph\(name:\s*"([^"]+)"', r.SUPERGRAPH.read_text())}
+    toml = renders["values.yaml"].named("ConfigMap", f"{r.RELEASE}-gateway")["data"]["gateway.toml"]
+    assert set(tomllib.loads(toml)["subgraphs"]) == names
