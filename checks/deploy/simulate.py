@@ -257,6 +257,11 @@ def run(sim: Simulation, rendered: r.Rendered, db_url: str, otlp: OtlpReceiver) 
     ok = status == 200 and doc.get("data") and not doc.get("errors")
     sim.check("helm test query through the gateway", bool(ok), f"HTTP {status}: {text[:400]}")
 
+    # The pods' root filesystem is read-only: the processes' working directory must stay clean.
+    written = sorted(p.name for p in sim.workdir.iterdir()
+                     if p.name not in ("chart", "volumes") and not p.name.endswith(".log"))
+    sim.check("services write nothing to their working directory", not written, ", ".join(written))
+
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not otlp.requests:
         time.sleep(0.5)
