@@ -108,7 +108,17 @@ impl Engine {
         } else {
             None
         };
-        let state = match &prepared.plan {
+        let projector = Projector {
+            supergraph: sg,
+            document: &prepared.document,
+            variables: &variables.0,
+            introspection: introspection.as_ref(),
+        };
+        let plan = prepared
+            .plan
+            .as_ref()
+            .filter(|_| projector.selects_anything(operation));
+        let state = match plan {
             Some(plan) => {
                 let ctx = ExecCtx {
                     supergraph: sg,
@@ -125,12 +135,6 @@ impl Engine {
             },
         };
         let mut errors = state.errors;
-        let projector = Projector {
-            supergraph: sg,
-            document: &prepared.document,
-            variables: &variables.0,
-            introspection: introspection.as_ref(),
-        };
         let data = projector.project(operation, &state.data, &mut errors);
         Ok(Outcome {
             status: 200,

@@ -209,21 +209,32 @@ fn merge_entities(
 }
 
 /// Maps `[_entities, i, rest..]` to the first client path of entity `i`.
+/// Some subgraphs omit the index; it is then only recoverable when the
+/// group sent a single representation, otherwise the first entity is blamed.
 fn entity_error_path(
     fetch: &FetchNode,
     targets: &[GroupTargets],
     path: Option<Vec<PathElem>>,
 ) -> Option<Vec<PathElem>> {
     let path = path?;
-    let (Some(PathElem::Key(root)), Some(PathElem::Index(i))) = (path.first(), path.get(1)) else {
+    let Some(PathElem::Key(root)) = path.first() else {
         return first_target(targets);
     };
-    let g = fetch
+    let Some(g) = fetch
         .entity_groups
         .iter()
-        .position(|g| &g.response_key == root)?;
-    let mut client = targets.get(g)?.get(*i)?.first()?.clone();
-    client.extend(path[2..].iter().cloned());
+        .position(|g| &g.response_key == root)
+    else {
+        return first_target(targets);
+    };
+    let group = targets.get(g)?;
+    let (index, rest) = match path.get(1) {
+        Some(PathElem::Index(i)) => (*i, 2),
+        _ if group.len() == 1 => (0, 1),
+        _ => return group.first()?.first().cloned(),
+    };
+    let mut client = group.get(index)?.first()?.clone();
+    client.extend(path[rest..].iter().cloned());
     Some(client)
 }
 

@@ -47,6 +47,25 @@ impl Projector<'_> {
     }
 }
 
+impl Projector<'_> {
+    /// Whether any root field survives `@skip`/`@include`; if none does,
+    /// the answer is `{"data":{}}` and no subgraph is called.
+    pub fn selects_anything(&self, operation: &Operation) -> bool {
+        let mut errors = Vec::new();
+        let run = Run {
+            p: self,
+            errors: &mut errors,
+        };
+        let mut fields = Vec::new();
+        run.collect(
+            operation.object_type().as_str(),
+            &operation.selection_set,
+            &mut fields,
+        );
+        !fields.is_empty()
+    }
+}
+
 struct Run<'p, 'e> {
     p: &'p Projector<'p>,
     errors: &'e mut Vec<GraphQLError>,

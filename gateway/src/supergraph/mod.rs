@@ -63,6 +63,15 @@ impl Supergraph {
         &self.subgraph_urls
     }
 
+    /// Plans an operation (tests and tooling; requests go through the cache).
+    pub fn plan(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Result<Option<crate::planner::PlanNode>, crate::planner::PlanError> {
+        crate::planner::plan(&self.planner, query, operation_name)
+    }
+
     /// Whether an object of runtime type `runtime` matches type condition `condition`.
     pub fn type_matches(&self, runtime: &str, condition: &str) -> bool {
         runtime == condition

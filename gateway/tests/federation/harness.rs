@@ -1,0 +1,151 @@
+//! Starts the shop subgraphs and a gateway in front of them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_graphql_axum::GraphQL;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::routing::post_service;
+use axum::Router;
+use crowdcrunch_gateway::config::{Config, SubgraphConfig};
+use crowdcrunch_gateway::RunningGateway;
+use serde_json::Value;
+
+use crate::subgraphs::{self, Log};
+
+pub const SHOP_SUPERGRAPH: &str = include_str!("../fixtures/shop/supergraph.graphql");
+
+/// A running shop: gateway + subgraphs.
+pub struct Shop {
+    pub gateway: RunningGateway,
+    pub url: String,
+    pub log: Log,
+    counts: HashMap<&'static str, Arc<AtomicUsize>>,
+    http: reqwest::Client,
+}
+
+/// How to start a shop.
+#[derive(Default)]
+pub struct Options {
+    /// This subgraph gets a URL where nothing listens.
+    pub down: Option<&'static str>,
+    pub introspection_off: bool,
+    pub body_limit: Option<usize>,
+    pub supergraph_file: Option<std::path::PathBuf>,
+}
+
+async fn count(
+    State(c): State<Arc<AtomicUsize>>,
+    req: Request,
+    next: Next,
+) -> axum::response::Response {
+    c.fetch_add(1, Ordering::SeqCst);
+    next.run(req).await
+}
+
+async fn serve<E: async_graphql::Executor>(schema: E) -> (String, Arc<AtomicUsize>) {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let app = Router::new()
+        .route("/graphql", post_service(GraphQL::new(schema)))
+        .layer(axum::middleware::from_fn_with_state(counter.clone(), count));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/graphql"), counter)
+}
+
+async fn dead_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/graphql")
+}
+
+pub async fn start(opts: Options) -> Shop {
+    let log = Log::default();
+    let mut urls = vec![
+        (
+            "accounts",
+            serve(subgraphs::accounts::schema(log.clone())).await,
+        ),
+        ("inventory", serve(subgraphs::inventory::schema()).await),
+        (
+            "products",
+            serve(subgraphs::products::schema(log.clone())).await,
+        ),
+        ("reviews", serve(subgraphs::reviews::schema()).await),
+    ];
+    if let Some(down) = opts.down {
+        for (name, (url, _)) in &mut urls {
+            if *name == down {
+                *url = dead_url().await;
+            }
+        }
+    }
+    let mut config = Config {
+        listen: "127.0.0.1:0".into(),
+        introspection: !opts.introspection_off,
+        supergraph: opts.supergraph_file.clone(),
+        reload_interval_ms: 100,
+        subgraph_timeout_ms: 5_000,
+        ..Config::default()
+    };
+    if let Some(limit) = opts.body_limit {
+        config.body_limit_bytes = limit;
+    }
+    let mut counts = HashMap::new();
+    for (name, (url, counter)) in urls {
+        config.subgraphs.insert(
+            name.to_string(),
+            SubgraphConfig {
+                url: Some(url),
+                timeout_ms: None,
+            },
+        );
+        counts.insert(name, counter);
+    }
+    let sdl = match &opts.supergraph_file {
+        Some(path) => std::fs::read_to_string(path).unwrap(),
+        None => SHOP_SUPERGRAPH.to_string(),
+    };
+    let gateway = crowdcrunch_gateway::spawn(&sdl, config).await.unwrap();
+    let url = format!("http://{}/graphql", gateway.addr);
+    Shop {
+        gateway,
+        url,
+        log,
+        counts,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Shop {
+    /// POSTs a JSON body; returns status and parsed body.
+    pub async fn post(&self, body: Value) -> (u16, Value) {
+        let res = self
+            .http
+            .post(&self.url)
+            .header("accept", "application/graphql-response+json")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap())
+    }
+
+    pub async fn query(&self, query: &str) -> (u16, Value) {
+        self.post(serde_json::json!({ "query": query })).await
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Requests received by all subgraphs so far.
+    pub fn subgraph_requests(&self) -> usize {
+        self.counts.values().map(|c| c.load(Ordering::SeqCst)).sum()
+    }
+}

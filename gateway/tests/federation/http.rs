@@ -1,0 +1,110 @@
+//! GraphQL over HTTP details and supergraph reloading.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::harness::{start, Options, SHOP_SUPERGRAPH};
+
+#[tokio::test]
+async fn get_runs_queries_but_not_mutations() {
+    let shop = start(Options::default()).await;
+    let res = shop
+        .http()
+        .get(&shop.url)
+        .query(&[("query", "{ me { name } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        json!({"data": {"me": {"name": "Ada"}}})
+    );
+    let res = shop
+        .http()
+        .get(&shop.url)
+        .query(&[("query", "mutation { createUser(name: \"Z\") { id } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert!(shop.log.entries().is_empty());
+}
+
+#[tokio::test]
+async fn response_media_type_follows_the_accept_header() {
+    let shop = start(Options::default()).await;
+    for (accept, expected) in [
+        (
+            "application/graphql-response+json",
+            "application/graphql-response+json",
+        ),
+        ("application/json", "application/json"),
+    ] {
+        let res = shop
+            .http()
+            .post(&shop.url)
+            .header("accept", accept)
+            .json(&json!({"query": "{ __typename }"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-type"], expected);
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let shop = start(Options {
+        body_limit: Some(1024),
+        ..Options::default()
+    })
+    .await;
+    let big = format!("{{ me {{ name }} }} #{}", "x".repeat(4096));
+    let res = shop
+        .http()
+        .post(&shop.url)
+        .json(&json!({"query": big}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert_eq!(shop.subgraph_requests(), 0);
+}
+
+#[tokio::test]
+async fn health_is_ok_once_loaded() {
+    let shop = start(Options::default()).await;
+    let url = format!("http://{}/health", shop.gateway.addr);
+    assert_eq!(shop.http().get(url).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn invalid_supergraph_reload_keeps_serving_the_old_one_and_valid_reload_swaps() {
+    let dir = std::env::temp_dir().join(format!("gw-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("supergraph.graphql");
+    std::fs::write(&path, SHOP_SUPERGRAPH).unwrap();
+    let shop = start(Options {
+        supergraph_file: Some(path.clone()),
+        ..Options::default()
+    })
+    .await;
+    let q = r#"{ review(id: "r1") { body } }"#;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    std::fs::write(&path, "this is not a supergraph {").unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, body) = shop.query(q).await;
+    assert_eq!(body, json!({"data": {"review": {"body": "Love it"}}}));
+
+    // A valid supergraph without the `review` root field replaces it.
+    let without_review =
+        SHOP_SUPERGRAPH.replace("review(id: ID!) : Review @join__field(graph: REVIEWS) ", "");
+    assert_ne!(without_review, SHOP_SUPERGRAPH);
+    std::fs::write(&path, without_review).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, body) = shop.query(q).await;
+    assert_eq!(status, 400, "{body}");
+    let _ = std::fs::remove_dir_all(dir);
+}
