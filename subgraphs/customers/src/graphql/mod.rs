@@ -1,0 +1,6 @@
+//! The GraphQL API of the customers subgraph.
+
+pub mod loader;
+pub mod mutation;
+pub mod query;
+pub mod types;
