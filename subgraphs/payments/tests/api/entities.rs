@@ -132,6 +132,7 @@ async fn an_entities_request_is_one_sql_statement_whatever_its_size() {
         payment_ids.push(captured_payment(&app, &order_id(200 + n), 1000).await);
     }
     let (counter, _guard) = StatementCounter::install();
+    sqlx_events_reach_this_thread(&app).await;
     for size in [1usize, 10, 100] {
         let orders: Vec<Value> = (0..size as u32)
             .map(|n| order_rep(&order_id(200 + n), 5000))
@@ -152,4 +153,17 @@ async fn an_entities_request_is_one_sql_statement_whatever_its_size() {
         );
         assert_eq!(counter.get(), 1, "payments batch of {size}");
     }
+}
+
+/// sqlx's query-event callsites are registered by the first thread that logs a statement
+/// once a subscriber exists. With only the counter's (thread-local) subscriber registered,
+/// tracing computes a new callsite's interest from the registering thread's subscriber, so a
+/// test on another thread can cache "never" for everyone. Log a statement here, then
+/// recompute every callsite's interest from this thread, where the counter is installed.
+async fn sqlx_events_reach_this_thread(app: &TestApp) {
+    sqlx::query("SELECT 1")
+        .execute(&app.pool)
+        .await
+        .expect("warm-up statement");
+    tracing::callsite::rebuild_interest_cache();
 }

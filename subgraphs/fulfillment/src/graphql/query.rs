@@ -1,0 +1,77 @@
+use super::batch::{load_failed, EntityBatch};
+use super::loaders::ShipmentById;
+use super::parse_id;
+use super::types::{Order, Product, ShipmentNode};
+use crate::db;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Object, Result, ID};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// A shipment by id, or null when there is none.
+    async fn shipment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ShipmentNode>> {
+        let id = parse_id(&id, "shipment id")?;
+        let loader = ctx.data::<DataLoader<ShipmentById>>()?;
+        Ok(loader
+            .load_one(id)
+            .await
+            .map_err(load_failed)?
+            .map(ShipmentNode))
+    }
+
+    /// Federation: Shipment representations; unknown or malformed ids give null.
+    #[graphql(entity)]
+    async fn find_shipment_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ShipmentNode>> {
+        let Ok(id) = Uuid::parse_str(&id) else {
+            return Ok(None);
+        };
+        let batch = ctx.data::<EntityBatch>()?;
+        batch
+            .shipments
+            .note(ctx, "Shipment", "id", |s| Uuid::parse_str(s).ok());
+        let pool = ctx.data::<PgPool>()?;
+        let shipment = batch
+            .shipments
+            .get(&id, |ids| async move {
+                let rows = db::shipments_by_ids(pool, &ids).await?;
+                Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+            })
+            .await
+            .map_err(load_failed)?;
+        Ok(shipment.map(ShipmentNode))
+    }
+
+    /// Federation: Product representations. Every SKU resolves; unstocked ones have stock 0.
+    #[graphql(entity)]
+    async fn find_product_by_sku(&self, ctx: &Context<'_>, sku: ID) -> Product {
+        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+            batch
+                .stock
+                .note(ctx, "Product", "sku", |s| Some(s.to_string()));
+        }
+        Product {
+            sku: sku.0,
+            stock: None,
+            from_entities: true,
+        }
+    }
+
+    /// Federation: Order representations; malformed ids give null.
+    #[graphql(entity)]
+    async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Option<Order> {
+        let id = Uuid::parse_str(&id).ok()?;
+        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+            batch
+                .order_shipments
+                .note(ctx, "Order", "id", |s| Uuid::parse_str(s).ok());
+        }
+        Some(Order {
+            id,
+            from_entities: true,
+        })
+    }
+}
