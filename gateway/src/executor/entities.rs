@@ -114,14 +114,16 @@ fn select_value(sg: &Supergraph, value: &Value, sels: &[Selection]) -> Value {
     }
 }
 
-/// Applies planner rewrites in place.
-pub fn apply_rewrites(value: &mut Value, rewrites: &[Rewrite]) {
+/// Applies planner rewrites in place. A `TypenameEquals` step matches the
+/// type itself and, for an interface (e.g. an @interfaceObject), its
+/// implementations.
+pub fn apply_rewrites(sg: &Supergraph, value: &mut Value, rewrites: &[Rewrite]) {
     for rw in rewrites {
         match rw {
-            Rewrite::ValueSetter { path, value: v } => rewrite_at(value, path, &|obj, key| {
+            Rewrite::ValueSetter { path, value: v } => rewrite_at(sg, value, path, &|obj, key| {
                 obj.insert(key.to_string(), Value::String(v.clone()));
             }),
-            Rewrite::KeyRenamer { path, rename_to } => rewrite_at(value, path, &|obj, key| {
+            Rewrite::KeyRenamer { path, rename_to } => rewrite_at(sg, value, path, &|obj, key| {
                 if let Some(moved) = obj.remove(key) {
                     obj.insert(rename_to.clone(), moved);
                 }
@@ -131,13 +133,14 @@ pub fn apply_rewrites(value: &mut Value, rewrites: &[Rewrite]) {
 }
 
 fn rewrite_at(
+    sg: &Supergraph,
     value: &mut Value,
     path: &[RewriteSegment],
     act: &dyn Fn(&mut Map<String, Value>, &str),
 ) {
     if let Value::Array(items) = value {
         for item in items {
-            rewrite_at(item, path, act);
+            rewrite_at(sg, item, path, act);
         }
         return;
     }
@@ -147,12 +150,12 @@ fn rewrite_at(
         [RewriteSegment::Key(k)] => act(obj, k),
         [RewriteSegment::Key(k), rest @ ..] => {
             if let Some(child) = obj.get_mut(k) {
-                rewrite_at(child, rest, act);
+                rewrite_at(sg, child, rest, act);
             }
         }
         [RewriteSegment::TypenameEquals(types), rest @ ..] => {
-            if typename(obj).is_some_and(|t| types.iter().any(|c| c == t)) {
-                rewrite_at(value, rest, act);
+            if typename(obj).is_some_and(|t| types.iter().any(|c| sg.type_matches(t, c))) {
+                rewrite_at(sg, value, rest, act);
             }
         }
     }

@@ -118,8 +118,10 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
         .await;
     let mut st = lock(state);
     match result {
-        Ok(response) if fetch.entity_groups.is_empty() => merge_root(&mut st, fetch, response),
-        Ok(response) => merge_entities(&mut st, fetch, &targets, response),
+        Ok(response) if fetch.entity_groups.is_empty() => {
+            merge_root(ctx.supergraph, &mut st, fetch, response)
+        }
+        Ok(response) => merge_entities(ctx.supergraph, &mut st, fetch, &targets, response),
         Err(failure) => record_failure(&mut st, fetch, &targets, &failure),
     }
 }
@@ -143,7 +145,7 @@ fn representations(
         let Some(mut rep) = entities::representation(sg, obj, &group.requires) else {
             continue;
         };
-        entities::apply_rewrites(&mut rep, &group.input_rewrites);
+        entities::apply_rewrites(sg, &mut rep, &group.input_rewrites);
         let key = rep.to_string();
         match seen.get(&key) {
             Some(&i) => targets[i].push(path),
@@ -168,9 +170,9 @@ fn get<'a>(mut value: &'a Value, path: &[PathElem]) -> Option<&'a Value> {
     Some(value)
 }
 
-fn merge_root(st: &mut ExecState, fetch: &FetchNode, response: SubgraphResponse) {
+fn merge_root(sg: &Supergraph, st: &mut ExecState, fetch: &FetchNode, response: SubgraphResponse) {
     if let Some(mut data) = response.data {
-        entities::apply_rewrites(&mut data, &fetch.output_rewrites);
+        entities::apply_rewrites(sg, &mut data, &fetch.output_rewrites);
         entities::deep_merge(&mut st.data, data);
     }
     for raw in response.errors.into_iter().flatten() {
@@ -180,6 +182,7 @@ fn merge_root(st: &mut ExecState, fetch: &FetchNode, response: SubgraphResponse)
 }
 
 fn merge_entities(
+    sg: &Supergraph,
     st: &mut ExecState,
     fetch: &FetchNode,
     targets: &[GroupTargets],
@@ -194,10 +197,21 @@ fn merge_entities(
             continue;
         };
         for (mut item, paths) in items.into_iter().zip(group_targets) {
-            entities::apply_rewrites(&mut item, &group.output_rewrites);
-            for path in paths {
-                if let Some(target) = entities::get_mut(&mut st.data, path) {
-                    entities::deep_merge(target, item.clone());
+            entities::apply_rewrites(sg, &mut item, &group.output_rewrites);
+            // The entity keeps its own concrete type: an @interfaceObject
+            // subgraph would answer with the interface name.
+            if let Value::Object(fields) = &mut item {
+                fields.remove("__typename");
+            }
+            // Duplicated entities share one representation: clone for all but the last.
+            if let Some((last, rest)) = paths.split_last() {
+                for path in rest {
+                    if let Some(target) = entities::get_mut(&mut st.data, path) {
+                        entities::deep_merge(target, item.clone());
+                    }
+                }
+                if let Some(target) = entities::get_mut(&mut st.data, last) {
+                    entities::deep_merge(target, item);
                 }
             }
         }

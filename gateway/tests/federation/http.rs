@@ -108,3 +108,44 @@ async fn invalid_supergraph_reload_keeps_serving_the_old_one_and_valid_reload_sw
     assert_eq!(status, 400, "{body}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn browsers_opening_graphql_are_sent_to_the_playground() {
+    let shop = start(Options::default()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .get(&shop.url)
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 307);
+    assert_eq!(res.headers()["location"], "/playground");
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_in_flight_requests() {
+    let shop = start(Options::default()).await;
+    let url = shop.url.clone();
+    let in_flight = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(url)
+            .json(&json!({"query": "{ me { name reviews { body product { name inStock } } } }"}))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    // Wait until the gateway is executing the request (a subgraph saw it).
+    while shop.subgraph_requests() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    shop.gateway.shutdown().await.unwrap();
+    let status = in_flight
+        .await
+        .unwrap()
+        .expect("in-flight request was cut off");
+    assert_eq!(status, 200);
+}

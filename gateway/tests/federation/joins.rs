@@ -141,3 +141,18 @@ async fn union_members_resolve_fields_from_different_subgraphs() {
         ]}})
     );
 }
+
+#[tokio::test]
+async fn interface_object_fields_join_onto_the_implementing_types() {
+    let shop = start(Options::default()).await;
+    let (_, body) = shop
+        .query("{ accounts { __typename id reviewTotal ... on User { username } } }")
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"accounts": [
+            {"__typename": "User", "id": "1", "reviewTotal": 2, "username": "ada"},
+            {"__typename": "User", "id": "2", "reviewTotal": 1, "username": "alan"}
+        ]}})
+    );
+}

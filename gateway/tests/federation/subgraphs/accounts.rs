@@ -1,6 +1,6 @@
 //! `accounts`: owns User (with an @inaccessible field) and a mutation.
 
-use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject, ID};
+use async_graphql::{Context, EmptySubscription, Interface, Object, Schema, SimpleObject, ID};
 
 use super::Log;
 
@@ -31,6 +31,13 @@ fn user(id: &str) -> Option<User> {
     })
 }
 
+/// An entity interface; the reviews subgraph extends it as an @interfaceObject.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "&ID"))]
+pub enum Account {
+    User(User),
+}
+
 pub struct Query;
 
 #[Object]
@@ -41,6 +48,19 @@ impl Query {
 
     async fn users(&self) -> Vec<User> {
         ["1", "2"].into_iter().filter_map(user).collect()
+    }
+
+    async fn accounts(&self) -> Vec<Account> {
+        ["1", "2"]
+            .into_iter()
+            .filter_map(user)
+            .map(Account::User)
+            .collect()
+    }
+
+    #[graphql(entity)]
+    async fn find_account_by_id(&self, #[graphql(key)] id: ID) -> Option<Account> {
+        user(&id).map(Account::User)
     }
 
     #[graphql(entity)]

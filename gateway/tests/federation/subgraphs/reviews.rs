@@ -80,6 +80,14 @@ impl Product {
     }
 }
 
+/// The accounts' `Account` interface, seen here as one object type.
+#[derive(SimpleObject)]
+#[graphql(interface_object)]
+pub struct Account {
+    id: ID,
+    review_total: i32,
+}
+
 #[derive(Union)]
 pub enum Content {
     Review(Review),
@@ -119,6 +127,12 @@ impl Query {
             Content::Review(all[0].clone()),
             Content::User(User { id: ID("2".into()) }),
         ]
+    }
+
+    #[graphql(entity)]
+    async fn find_account(&self, #[graphql(key)] id: ID) -> Account {
+        let review_total = reviews().iter().filter(|r| r.author.id == id).count() as i32;
+        Account { id, review_total }
     }
 
     #[graphql(entity)]
