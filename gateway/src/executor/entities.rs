@@ -56,14 +56,18 @@ fn typename(obj: &Map<String, Value>) -> Option<&str> {
 }
 
 /// Builds the representation of one entity from the planner's `requires`.
+/// An entity missing a required field (e.g. because the fetch that should
+/// have provided it failed) gets no representation: sending it would only
+/// make the subgraph fail on the whole batch.
 pub fn representation(
     sg: &Supergraph,
     obj: &Map<String, Value>,
     requires: &[Selection],
 ) -> Option<Value> {
     let mut out = Map::new();
-    select_into(sg, obj, requires, &mut out);
-    (!out.is_empty()).then_some(Value::Object(out))
+    let mut complete = true;
+    select_into(sg, obj, requires, &mut out, &mut complete);
+    (complete && !out.is_empty()).then_some(Value::Object(out))
 }
 
 fn select_into(
@@ -71,6 +75,7 @@ fn select_into(
     obj: &Map<String, Value>,
     sels: &[Selection],
     out: &mut Map<String, Value>,
+    complete: &mut bool,
 ) {
     for sel in sels {
         match sel {
@@ -79,7 +84,10 @@ fn select_into(
                 key,
                 selections,
             } => {
-                let Some(value) = obj.get(name) else { continue };
+                let Some(value) = obj.get(name) else {
+                    *complete = false;
+                    continue;
+                };
                 let projected = if selections.is_empty() {
                     value.clone()
                 } else {
@@ -93,7 +101,7 @@ fn select_into(
             } => {
                 let applies = typename(obj).is_none_or(|t| sg.type_matches(t, type_condition));
                 if applies {
-                    select_into(sg, obj, selections, out);
+                    select_into(sg, obj, selections, out, complete);
                 }
             }
         }
@@ -104,7 +112,9 @@ fn select_value(sg: &Supergraph, value: &Value, sels: &[Selection]) -> Value {
     match value {
         Value::Object(obj) => {
             let mut out = Map::new();
-            select_into(sg, obj, sels, &mut out);
+            // Nested selections tolerate missing fields: only the entity's own
+            // fields decide whether it can be represented.
+            select_into(sg, obj, sels, &mut out, &mut true);
             Value::Object(out)
         }
         Value::Array(items) => {
