@@ -1,0 +1,189 @@
+use super::batch::{load_failed, EntityBatch};
+use super::loaders::{group, ReturnsByOrder, ReturnsByPayment};
+use crate::db;
+use crate::domain::{Line, Return, Status};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReturnStatus {
+    Requested,
+    Approved,
+    Rejected,
+    Refunded,
+}
+
+impl From<Status> for ReturnStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Requested => ReturnStatus::Requested,
+            Status::Approved => ReturnStatus::Approved,
+            Status::Rejected => ReturnStatus::Rejected,
+            Status::Refunded => ReturnStatus::Refunded,
+        }
+    }
+}
+
+/// A customer's request to send goods back.
+pub struct ReturnNode(pub Return);
+
+#[Object(name = "Return")]
+impl ReturnNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The order the goods came from (resolved by the orders subgraph).
+    async fn order(&self) -> Order {
+        Order {
+            id: self.0.order_id,
+            from_entities: false,
+        }
+    }
+
+    /// The payment to refund, if the order was paid (resolved by the payments subgraph).
+    async fn payment(&self) -> Option<Payment> {
+        self.0.payment_id.map(|id| Payment {
+            id,
+            from_entities: false,
+        })
+    }
+
+    async fn lines(&self) -> Vec<ReturnLine> {
+        self.0.lines.iter().map(ReturnLine::from).collect()
+    }
+
+    /// Why the customer sends the goods back.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
+    async fn status(&self) -> ReturnStatus {
+        self.0.status.into()
+    }
+
+    /// Why the return was rejected (REJECTED only).
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.rejection_reason.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ReturnLine {
+    pub product: Product,
+    pub quantity: i32,
+}
+
+impl From<&Line> for ReturnLine {
+    fn from(l: &Line) -> Self {
+        ReturnLine {
+            product: Product {
+                sku: ID(l.sku.clone()),
+            },
+            quantity: l.quantity,
+        }
+    }
+}
+
+/// The orders subgraph's catalog Product: a reference only, resolved there.
+#[derive(SimpleObject)]
+#[graphql(unresolvable = "sku")]
+pub struct Product {
+    pub sku: ID,
+}
+
+/// Which entity a list of returns hangs off.
+#[derive(Clone, Copy)]
+enum Owner {
+    Order,
+    Payment,
+}
+
+async fn returns_of(
+    ctx: &Context<'_>,
+    owner: Owner,
+    id: Uuid,
+    from_entities: bool,
+) -> Result<Vec<ReturnNode>> {
+    let batch = ctx.data_opt::<EntityBatch>().map(|b| match owner {
+        Owner::Order => &b.order_returns,
+        Owner::Payment => &b.payment_returns,
+    });
+    let returns = match batch.filter(|b| from_entities && b.is_noted()) {
+        Some(batch) => {
+            let pool = ctx.data::<PgPool>()?;
+            batch
+                .get(&id, |ids| async move {
+                    Ok(match owner {
+                        Owner::Order => group(db::returns_by_order_ids(pool, &ids).await?, |r| {
+                            Some(r.order_id)
+                        }),
+                        Owner::Payment => {
+                            group(db::returns_by_payment_ids(pool, &ids).await?, |r| {
+                                r.payment_id
+                            })
+                        }
+                    })
+                })
+                .await
+                .map_err(load_failed)?
+        }
+        None => match owner {
+            Owner::Order => ctx.data::<DataLoader<ReturnsByOrder>>()?.load_one(id).await,
+            Owner::Payment => {
+                ctx.data::<DataLoader<ReturnsByPayment>>()?
+                    .load_one(id)
+                    .await
+            }
+        }
+        .map_err(load_failed)?,
+    };
+    Ok(returns
+        .unwrap_or_default()
+        .into_iter()
+        .map(ReturnNode)
+        .collect())
+}
+
+/// The orders subgraph's Order, extended with its returns.
+pub struct Order {
+    pub id: Uuid,
+    pub from_entities: bool,
+}
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// Returns of this order, oldest first.
+    async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<ReturnNode>> {
+        returns_of(ctx, Owner::Order, self.id, self.from_entities).await
+    }
+}
+
+/// The payments subgraph's Payment, extended with the returns refunded through it.
+pub struct Payment {
+    pub id: Uuid,
+    pub from_entities: bool,
+}
+
+#[Object]
+impl Payment {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// Returns against this payment, oldest first.
+    async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<ReturnNode>> {
+        returns_of(ctx, Owner::Payment, self.id, self.from_entities).await
+    }
+}

@@ -1,0 +1,10 @@
+//! The returns subgraph over real HTTP against the real PostgreSQL.
+
+#[path = "api/entities.rs"]
+mod entities;
+#[path = "api/mutations.rs"]
+mod mutations;
+#[path = "api/queries.rs"]
+mod queries;
+#[path = "api/support.rs"]
+mod support;
