@@ -57,6 +57,16 @@ impl Service {
         port: u16,
         env: &[(String, String)],
     ) -> Result<Service, ServiceError> {
+        Self::start_with_args(binary, &[], port, env).await
+    }
+
+    /// [`Service::start`] with command-line arguments.
+    pub async fn start_with_args(
+        binary: &str,
+        args: &[String],
+        port: u16,
+        env: &[(String, String)],
+    ) -> Result<Service, ServiceError> {
         let path = bin_dir().join(binary);
         if !path.exists() {
             return Err(ServiceError::Missing(path));
@@ -64,6 +74,7 @@ impl Service {
         let log = std::env::temp_dir().join(format!("cc-obs-{binary}-{port}.log"));
         let out = std::fs::File::create(&log)?;
         let child = Command::new(&path)
+            .args(args)
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::from(out.try_clone()?))
             .stderr(Stdio::from(out))

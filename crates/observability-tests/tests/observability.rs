@@ -201,3 +201,107 @@ async fn log_lines_carry_the_trace_and_span_ids_of_their_request() {
     );
     assert_eq!(line["service"], "customers");
 }
+
+/// The supergraph of the customers and fulfillment subgraphs (see `fixtures/compose.mjs`).
+const SUPERGRAPH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/supergraph.graphql");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs crowdcrunch-gateway built with its `otel` feature (gateway/src/telemetry)"]
+async fn one_gateway_query_is_one_trace_through_two_subgraphs_down_to_sql() {
+    let otlp = OtlpReceiver::start().await.expect("start OTLP receiver");
+    let db = TestDb::create().await;
+    let mut customers = start_subgraph("customers", &db, Some(&otlp), "info").await;
+    let mut fulfillment = start_subgraph("fulfillment", &db, Some(&otlp), "info").await;
+    let port = free_port().expect("free port");
+    let env = vec![
+        (
+            "CROWDCRUNCH_GATEWAY__SUBGRAPHS__CUSTOMERS__URL".to_string(),
+            customers.url("/graphql"),
+        ),
+        (
+            "CROWDCRUNCH_GATEWAY__SUBGRAPHS__FULFILLMENT__URL".to_string(),
+            fulfillment.url("/graphql"),
+        ),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), otlp.endpoint()),
+        ("OTEL_BSP_SCHEDULE_DELAY".to_string(), "100".to_string()),
+    ];
+    let args = [
+        "--supergraph".to_string(),
+        SUPERGRAPH.to_string(),
+        "--listen".to_string(),
+        format!("127.0.0.1:{port}"),
+    ];
+    let mut gateway = Service::start_with_args("crowdcrunch-gateway", &args, port, &env)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let traceparent = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
+    let shipment = subgraph_kit::ids::shipment_id(0);
+    let query = format!(
+        "query Both {{ customers(first: 2) {{ nodes {{ id name }} }} \
+         shipment(id: \"{shipment}\") {{ id status }} }}"
+    );
+    let body = post_graphql(&gateway.url("/graphql"), &query, Some(&traceparent)).await;
+    assert!(body["errors"].is_null(), "query failed: {body}");
+    gateway.stop();
+    customers.stop();
+    fulfillment.stop();
+
+    let all = otlp
+        .wait_for(Duration::from_secs(10), |spans| {
+            ["gateway", "customers", "fulfillment"]
+                .iter()
+                .all(|svc| spans.iter().any(|s| s.service == *svc))
+        })
+        .await;
+    let trace = in_trace(&all, TRACE_ID);
+    let listing = describe(&trace);
+    eprintln!("trace {TRACE_ID}:\n{listing}");
+    let strays: Vec<&Span> = all.iter().filter(|s| s.trace_id != TRACE_ID).collect();
+    assert!(
+        strays.is_empty(),
+        "spans outside the one trace:\n{}",
+        describe(&strays)
+    );
+    let owned: Vec<Span> = trace.iter().map(|s| (*s).clone()).collect();
+    let server_of = |service: &str| {
+        trace
+            .iter()
+            .find(|s| s.service == service && s.name == "POST /graphql")
+            .copied()
+            .unwrap_or_else(|| panic!("no {service} server span:\n{listing}"))
+    };
+    let gateway_span = server_of("gateway");
+    assert_eq!(gateway_span.parent_span_id, CALLER_SPAN, "{listing}");
+    for stage in ["parse", "validate", "plan", "execute"] {
+        let span = trace
+            .iter()
+            .find(|s| s.service == "gateway" && s.name == stage)
+            .unwrap_or_else(|| panic!("no gateway `{stage}` span:\n{listing}"));
+        assert!(span.descends_from(gateway_span, &owned), "{listing}");
+    }
+    for subgraph in ["customers", "fulfillment"] {
+        let fetch = trace
+            .iter()
+            .find(|s| {
+                s.name == "subgraph_fetch"
+                    && s.attributes
+                        .get("subgraph")
+                        .is_some_and(|v| v.eq_ignore_ascii_case(subgraph))
+            })
+            .unwrap_or_else(|| panic!("no fetch span for {subgraph}:\n{listing}"));
+        assert!(fetch.descends_from(gateway_span, &owned), "{listing}");
+        let server = server_of(subgraph);
+        assert_eq!(
+            server.parent_span_id, fetch.span_id,
+            "{subgraph}'s server span must be the child of the gateway's fetch:\n{listing}"
+        );
+    }
+    let sql = trace
+        .iter()
+        .find(|s| s.service == "customers" && s.attributes.contains_key("db.query.text"))
+        .unwrap_or_else(|| panic!("no SQL span in customers:\n{listing}"));
+    assert!(
+        sql.descends_from(server_of("customers"), &owned),
+        "{listing}"
+    );
+}
