@@ -1,1 +1,60 @@
-//! The orders subgraph (being built).
+//! The orders subgraph: owns the catalog (`Product @key(fields: "sku")`) and
+//! `Order @key(fields: "id")`, and adds `orders` to the customers subgraph's `Customer`.
+
+pub mod db;
+pub mod domain;
+pub mod graphql;
+pub mod seed;
+
+use async_graphql::{EmptySubscription, SDLExportOptions};
+use axum::Router;
+use graphql::{loaders::loaders, mutation::Mutation, query::Query};
+use sqlx::migrate::Migrator;
+use sqlx::PgPool;
+use subgraph_kit::server::{graphql_router, Subgraph};
+use subgraph_kit::{AppResult, ErrorCodes};
+
+/// The schema type served by this subgraph.
+pub type OrdersSchema = async_graphql::Schema<Query, Mutation, EmptySubscription>;
+
+static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// The orders service, for `subgraph_kit::server::run`.
+pub struct Orders;
+
+impl Subgraph for Orders {
+    const NAME: &'static str = "orders";
+    const DEFAULT_PORT: u16 = 4002;
+
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    fn router(pool: PgPool) -> Router {
+        graphql_router(schema(pool.clone()), pool)
+    }
+
+    async fn seed(pool: &PgPool) -> AppResult<()> {
+        seed::seed(pool).await
+    }
+}
+
+/// The federated schema over `pool`.
+pub fn schema(pool: PgPool) -> OrdersSchema {
+    async_graphql::Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .extension(ErrorCodes)
+        .data(loaders(pool.clone()))
+        .data(pool)
+        .finish()
+}
+
+/// The subgraph's SDL as the gateway composes it. It does not depend on data, so the schema
+/// is built without a database.
+pub fn sdl() -> String {
+    async_graphql::Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .extension(ErrorCodes)
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation())
+}

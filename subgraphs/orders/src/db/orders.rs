@@ -1,0 +1,170 @@
+//! Orders and their lines. Every read returns whole orders (lines and their products
+//! aggregated as JSON) in ONE statement, so resolving any number of orders is one round trip.
+
+use crate::db::Position;
+use crate::domain::{PricedOrder, Status, Transition};
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use subgraph_kit::{AppError, AppResult};
+use uuid::Uuid;
+
+/// An order line with the catalog's current view of its product.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct LineRow {
+    pub sku: String,
+    pub name: String,
+    pub price: i64,
+    pub price_currency: String,
+    pub quantity: i32,
+    pub unit_price: i64,
+}
+
+/// A whole order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub currency: String,
+    pub total_amount: i64,
+    pub status: String,
+    pub placed_at: DateTime<Utc>,
+    pub lines: Json<Vec<LineRow>>,
+}
+
+/// An order on one requested page of a customer's orders (`key_index` is 1-based).
+#[derive(Debug, sqlx::FromRow)]
+pub struct PagedOrderRow {
+    pub key_index: i64,
+    #[sqlx(flatten)]
+    pub order: OrderRow,
+}
+
+/// Columns of [`OrderRow`], selected from a relation aliased `o`.
+const ORDER_COLUMNS: &str = "o.id, o.customer_id, o.currency, o.total_amount, o.status,
+    o.placed_at,
+    COALESCE((SELECT json_agg(json_build_object(
+                'sku', l.sku, 'name', p.name, 'price', p.price_amount,
+                'price_currency', p.currency, 'quantity', l.quantity,
+                'unit_price', l.unit_price) ORDER BY l.line_no)
+              FROM order_lines l JOIN products p ON p.sku = l.sku
+              WHERE l.order_id = o.id), '[]'::json) AS lines";
+
+/// The orders among `ids` that exist.
+pub async fn find_by_ids(pool: &PgPool, ids: &[Uuid]) -> AppResult<Vec<OrderRow>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE o.id = ANY($1)");
+    Ok(sqlx::query_as(&sql).bind(ids).fetch_all(pool).await?)
+}
+
+/// One page request: a customer's orders, newest first, after `after`, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    pub customer_id: Uuid,
+    pub after: Option<Position>,
+    pub limit: i64,
+}
+
+/// Many customers' pages in one statement: one LATERAL page per request.
+pub async fn customer_pages(
+    pool: &PgPool,
+    requests: &[PageRequest],
+) -> AppResult<Vec<PagedOrderRow>> {
+    let sql = format!(
+        "SELECT k.idx AS key_index, {ORDER_COLUMNS}
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::int8[])
+              WITH ORDINALITY AS k(cid, after_at, after_id, lim, idx)
+         CROSS JOIN LATERAL (
+             SELECT * FROM orders x
+             WHERE x.customer_id = k.cid
+               AND (k.after_at IS NULL OR (x.placed_at, x.id) < (k.after_at, k.after_id))
+             ORDER BY x.placed_at DESC, x.id DESC
+             LIMIT k.lim) o
+         ORDER BY k.idx, o.placed_at DESC, o.id DESC"
+    );
+    let customers: Vec<Uuid> = requests.iter().map(|r| r.customer_id).collect();
+    let after_at: Vec<Option<DateTime<Utc>>> = requests
+        .iter()
+        .map(|r| r.after.map(|p| p.placed_at))
+        .collect();
+    let after_id: Vec<Option<Uuid>> = requests.iter().map(|r| r.after.map(|p| p.id)).collect();
+    let limits: Vec<i64> = requests.iter().map(|r| r.limit).collect();
+    Ok(sqlx::query_as(&sql)
+        .bind(customers)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limits)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Insert a priced order and its lines (inside the caller's transaction); returns when it
+/// was placed.
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    customer_id: Uuid,
+    currency: &str,
+    priced: &PricedOrder,
+) -> AppResult<DateTime<Utc>> {
+    let placed_at: DateTime<Utc> = sqlx::query_scalar(
+        "INSERT INTO orders (id, customer_id, currency, total_amount, status)
+         VALUES ($1, $2, $3, $4, $5) RETURNING placed_at",
+    )
+    .bind(id)
+    .bind(customer_id)
+    .bind(currency)
+    .bind(priced.total)
+    .bind(Status::Placed.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    let line_no: Vec<i32> = (1..).take(priced.lines.len()).collect();
+    let skus: Vec<&str> = priced.lines.iter().map(|l| l.sku.as_str()).collect();
+    let qty: Vec<i32> = priced.lines.iter().map(|l| l.quantity).collect();
+    let unit: Vec<i64> = priced.lines.iter().map(|l| l.unit_price).collect();
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price)
+         SELECT $1, * FROM UNNEST($2::int4[], $3::text[], $4::int4[], $5::int8[])",
+    )
+    .bind(id)
+    .bind(line_no)
+    .bind(skus)
+    .bind(qty)
+    .bind(unit)
+    .execute(&mut *conn)
+    .await?;
+    Ok(placed_at)
+}
+
+/// Apply `transition` to order `id` atomically: the status check and the change are one
+/// conditional UPDATE, so concurrent transitions cannot both win.
+pub async fn transition(pool: &PgPool, id: Uuid, transition: Transition) -> AppResult<OrderRow> {
+    let sql = format!(
+        "WITH o AS (UPDATE orders SET status = $2 WHERE id = $1 AND status = ANY($3) RETURNING *)
+         SELECT {ORDER_COLUMNS} FROM o"
+    );
+    let from: Vec<&str> = transition
+        .allowed_from()
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let updated: Option<OrderRow> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(transition.target().as_str())
+        .bind(from)
+        .fetch_optional(pool)
+        .await?;
+    if let Some(row) = updated {
+        return Ok(row);
+    }
+    let current: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    match current {
+        None => Err(AppError::not_found(format!("order {id} not found"))),
+        Some(status) => Err(AppError::conflict(format!(
+            "cannot {} an order that is {status}",
+            transition.verb()
+        ))),
+    }
+}

@@ -1,0 +1,74 @@
+//! `Customer`, owned by the customers subgraph. Here it carries only its key, plus the field
+//! this subgraph adds: the customer's orders.
+
+use crate::db::orders::PageRequest;
+use crate::db::Position;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::types::{Order, OrderConnection};
+use async_graphql::{ComplexObject, Context, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use subgraph_kit::pagination::{page_size, PageInfo};
+use subgraph_kit::AppError;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize, SimpleObject)]
+#[graphql(complex)]
+pub struct Customer {
+    pub id: ID,
+}
+
+impl Customer {
+    pub fn new(id: Uuid) -> Self {
+        Customer {
+            id: ID(id.to_string()),
+        }
+    }
+}
+
+#[ComplexObject]
+impl Customer {
+    /// The customer's orders, newest first, `first` at a time (at most 100).
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OrderConnection> {
+        let limit = page_size(first)?;
+        let after = after.as_deref().map(Position::from_cursor).transpose()?;
+        let Ok(customer_id) = Uuid::parse_str(&self.id) else {
+            // Not an id this service ever issues, so it has no orders here.
+            return Ok(connection(Vec::new(), limit));
+        };
+        let request = PageRequest {
+            customer_id,
+            after,
+            limit: limit + 1,
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        let orders = loaders.load_one(request).await.map_err(AppError::from)?;
+        Ok(connection(orders.unwrap_or_default(), limit))
+    }
+}
+
+/// A connection from up to `limit + 1` orders (the extra one only says there is more).
+fn connection(mut orders: Vec<Order>, limit: i64) -> OrderConnection {
+    let has_next_page = orders.len() as i64 > limit;
+    orders.truncate(limit as usize);
+    let end_cursor = orders.last().and_then(position).map(|p| p.to_cursor());
+    OrderConnection {
+        nodes: orders,
+        page_info: PageInfo {
+            has_next_page,
+            end_cursor,
+        },
+    }
+}
+
+fn position(order: &Order) -> Option<Position> {
+    let placed_at: DateTime<Utc> = order.placed_at;
+    Uuid::parse_str(&order.id)
+        .ok()
+        .map(|id| Position { placed_at, id })
+}

@@ -1,0 +1,7 @@
+//! The GraphQL API of the orders subgraph.
+
+pub mod customer;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod types;

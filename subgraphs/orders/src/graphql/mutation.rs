@@ -1,0 +1,120 @@
+//! Mutation root: placing orders and moving them through their life.
+
+use crate::db::{orders, products};
+use crate::domain::{price_order, CatalogEntry, OrderRequest, Transition};
+use crate::graphql::customer::Customer;
+use crate::graphql::query::parse_id;
+use crate::graphql::types::{Order, OrderLine, OrderStatus, Product};
+use async_graphql::{Context, InputObject, Object, Result, ID};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use subgraph_kit::idempotency::{self, Claim};
+use subgraph_kit::Money;
+use uuid::Uuid;
+
+#[derive(Debug, InputObject)]
+pub struct PlaceOrderInput {
+    pub customer_id: ID,
+    /// ISO 4217 code; every product on the order must be priced in it.
+    pub currency: String,
+    pub lines: Vec<OrderLineInput>,
+}
+
+#[derive(Debug, InputObject)]
+pub struct OrderLineInput {
+    pub sku: ID,
+    pub quantity: i32,
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Place an order priced from the catalog. Retrying with the same `idempotencyKey`
+    /// returns the first order.
+    async fn place_order(
+        &self,
+        ctx: &Context<'_>,
+        input: PlaceOrderInput,
+        idempotency_key: String,
+    ) -> Result<Order> {
+        let lines: Vec<(String, i32)> = input
+            .lines
+            .iter()
+            .map(|l| (l.sku.0.clone(), l.quantity))
+            .collect();
+        let request = OrderRequest::parse(&input.customer_id, &input.currency, &lines)?;
+        let pool = ctx.data::<PgPool>()?;
+        let mut tx =
+            match idempotency::claim(pool, "placeOrder", &idempotency_key, &request).await? {
+                Claim::Replay(order) => return Ok(order),
+                Claim::New(tx) => tx,
+            };
+        // Price inside the claim's transaction: any rejection rolls the key back with it, so
+        // a rejected request leaves nothing behind.
+        let catalog: HashMap<String, Product> = products::find_by_skus(&mut *tx, &request.skus())
+            .await?
+            .into_iter()
+            .map(|r| (r.sku.clone(), Product::from(r)))
+            .collect();
+        let prices = catalog
+            .iter()
+            .map(|(sku, p)| {
+                let entry = CatalogEntry {
+                    price: p.price.minor(),
+                    currency: p.price.currency.clone(),
+                };
+                (sku.clone(), entry)
+            })
+            .collect();
+        let priced = price_order(&request, &prices)?;
+        let id = Uuid::new_v4();
+        let placed_at =
+            orders::insert(&mut tx, id, request.customer_id, &request.currency, &priced).await?;
+        let lines = priced
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let product = catalog.get(&l.sku)?.clone();
+                Some(OrderLine::new(
+                    product,
+                    l.quantity,
+                    l.unit_price,
+                    &request.currency,
+                ))
+            })
+            .collect();
+        let order = Order {
+            id: ID(id.to_string()),
+            customer: Customer::new(request.customer_id),
+            lines,
+            total: Money::new(priced.total, request.currency.clone()),
+            status: OrderStatus::Placed,
+            placed_at,
+        };
+        idempotency::complete(tx, &idempotency_key, &order).await?;
+        metrics::counter!("orders_placed_total", "currency" => request.currency).increment(1);
+        Ok(order)
+    }
+
+    /// Cancel an order that is PLACED or PAID; otherwise CONFLICT.
+    async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
+        apply(ctx, &id, Transition::Cancel).await
+    }
+
+    /// PLACED → PAID; otherwise CONFLICT.
+    async fn mark_order_paid(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
+        apply(ctx, &id, Transition::MarkPaid).await
+    }
+
+    /// PAID → FULFILLED; otherwise CONFLICT.
+    async fn mark_order_fulfilled(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
+        apply(ctx, &id, Transition::MarkFulfilled).await
+    }
+}
+
+async fn apply(ctx: &Context<'_>, id: &ID, transition: Transition) -> Result<Order> {
+    let id = parse_id(id)?;
+    let row = orders::transition(ctx.data::<PgPool>()?, id, transition).await?;
+    Ok(Order::try_from(row)?)
+}

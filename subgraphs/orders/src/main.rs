@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    Ok(subgraph_kit::server::run::<orders::Orders>().await?)
+}
