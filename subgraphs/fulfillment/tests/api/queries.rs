@@ -55,6 +55,19 @@ async fn shipment_query_returns_the_shipment_or_null() {
     );
     let bad = app.gql(&q, json!({"id": "x"})).await;
     assert_eq!(error_code(&bad), Some("BAD_USER_INPUT"), "{bad}");
+
+    // Outside `_entities`, an order's shipments come through the batch loader.
+    let nested = app
+        .gql(
+            "query($id: ID!) { shipment(id: $id) { order { shipments { id status } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        nested["data"]["shipment"]["order"]["shipments"],
+        json!([{"id": id, "status": "PENDING"}]),
+        "{nested}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

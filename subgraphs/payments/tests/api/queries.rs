@@ -43,6 +43,20 @@ async fn payment_query_returns_the_payment_or_null() {
     );
     let bad = app.gql(&q, json!({"id": "x"})).await;
     assert_eq!(error_code(&bad), Some("BAD_USER_INPUT"), "{bad}");
+
+    // Outside `_entities`, an order's payments come through the batch loader.
+    let second = captured_payment(&app, ORDER_ID, 99).await;
+    let nested = app
+        .gql(
+            "query($id: ID!) { payment(id: $id) { order { payments { id } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        nested["data"]["payment"]["order"]["payments"],
+        json!([{"id": id}, {"id": second}]),
+        "{nested}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

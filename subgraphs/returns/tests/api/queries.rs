@@ -46,6 +46,17 @@ async fn return_query_returns_the_return_or_null() {
     );
     let bad = app.gql(&q, json!({"id": "x"})).await;
     assert_eq!(error_code(&bad), Some("BAD_USER_INPUT"), "{bad}");
+
+    // Outside `_entities`, related returns come through the batch loaders.
+    let nested = app
+        .gql(
+            "query($id: ID!) { return(id: $id) { order { returns { id } } payment { returns { id } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let r = &nested["data"]["return"];
+    assert_eq!(r["order"]["returns"], json!([{"id": id}]), "{nested}");
+    assert_eq!(r["payment"]["returns"], json!([{"id": id}]), "{nested}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
