@@ -19,6 +19,17 @@ async fn start_subgraph(
     otlp: Option<&OtlpReceiver>,
     rust_log: &str,
 ) -> Service {
+    start_subgraph_with(name, db, otlp, rust_log, &[]).await
+}
+
+/// [`start_subgraph`] with extra environment variables.
+async fn start_subgraph_with(
+    name: &str,
+    db: &TestDb,
+    otlp: Option<&OtlpReceiver>,
+    rust_log: &str,
+    extra: &[(&str, &str)],
+) -> Service {
     let port = free_port().expect("free port");
     let mut env = vec![
         ("DATABASE_URL".to_string(), db.url.clone()),
@@ -33,6 +44,7 @@ async fn start_subgraph(
     if let Some(otlp) = otlp {
         env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), otlp.endpoint()));
     }
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     match Service::start(name, port, &env).await {
         Ok(service) => service,
         Err(e) => panic!("{e}"),
@@ -133,6 +145,35 @@ async fn subgraph_without_an_otlp_endpoint_serves_and_exports_nothing() {
     customers.stop();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(otlp.spans().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otel_service_name_and_sampler_come_from_the_environment() {
+    let otlp = OtlpReceiver::start().await.expect("start OTLP receiver");
+    let db = TestDb::create().await;
+    let query = "{ customers(first: 1) { nodes { id } } }";
+    let named = [("OTEL_SERVICE_NAME", "customers-canary")];
+    let mut canary = start_subgraph_with("customers", &db, Some(&otlp), "info", &named).await;
+    post_graphql(&canary.url("/graphql"), query, None).await;
+    canary.stop();
+    let off = [("OTEL_TRACES_SAMPLER", "always_off")];
+    let mut unsampled = start_subgraph_with("customers", &db, Some(&otlp), "info", &off).await;
+    for _ in 0..5 {
+        post_graphql(&unsampled.url("/graphql"), query, None).await;
+    }
+    unsampled.stop();
+    let spans = otlp.spans();
+    assert!(
+        spans.iter().any(|s| s.name == "POST /graphql"),
+        "the named service exported nothing"
+    );
+    let services: std::collections::BTreeSet<&str> =
+        spans.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(
+        services,
+        ["customers-canary"].into_iter().collect(),
+        "only the first (named) process may export: the second samples nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
