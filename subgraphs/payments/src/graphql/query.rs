@@ -1,9 +1,11 @@
-use super::batch::EntityBatch;
-use super::loaders::{load_failed, PaymentById};
+use super::batch::{load_failed, EntityBatch};
+use super::loaders::PaymentById;
 use super::parse_id;
 use super::types::{MoneyInput, Order, PaymentNode};
+use crate::db;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
+use sqlx::PgPool;
 use subgraph_kit::Money;
 use uuid::Uuid;
 
@@ -23,14 +25,20 @@ impl Query {
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        match ctx.data_opt::<EntityBatch>() {
-            Some(batch) => Ok(batch
-                .payment(ctx, id)
-                .await
-                .map_err(load_failed)?
-                .map(PaymentNode)),
-            None => load_payment(ctx, id).await,
-        }
+        let batch = ctx.data::<EntityBatch>()?;
+        batch
+            .payments
+            .note(ctx, "Payment", "id", |s| Uuid::parse_str(s).ok());
+        let pool = ctx.data::<PgPool>()?;
+        let payment = batch
+            .payments
+            .get(&id, |ids| async move {
+                let rows = db::payments_by_ids(pool, &ids).await?;
+                Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+            })
+            .await
+            .map_err(load_failed)?;
+        Ok(payment.map(PaymentNode))
     }
 
     /// Federation: resolve Order representations; `total` arrives when `amountDue` is asked
@@ -43,14 +51,15 @@ impl Query {
         total: Option<MoneyInput>,
     ) -> Option<Order> {
         let id = Uuid::parse_str(&id).ok()?;
-        let batch = ctx.data_opt::<EntityBatch>();
-        if let Some(batch) = batch {
-            batch.note_orders(ctx);
+        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+            batch
+                .order_payments
+                .note(ctx, "Order", "id", |s| Uuid::parse_str(s).ok());
         }
         Some(Order {
             id,
             total: total.map(|t| Money::new(t.amount.0, t.currency)),
-            from_entities: batch.is_some(),
+            from_entities: true,
         })
     }
 }

@@ -1,5 +1,6 @@
-use super::batch::EntityBatch;
-use super::loaders::{load_failed, PaymentsByOrder};
+use super::batch::{load_failed, EntityBatch};
+use super::loaders::{group_by_order, PaymentsByOrder};
+use crate::db;
 use crate::domain::{Method, Payment, Status};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
@@ -122,21 +123,27 @@ impl Order {
     }
 
     async fn load_payments(&self, ctx: &Context<'_>) -> Result<Vec<Payment>> {
-        if self.from_entities {
-            if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+        let batch = ctx
+            .data_opt::<EntityBatch>()
+            .filter(|b| self.from_entities && b.order_payments.is_noted());
+        let payments = match batch {
+            Some(batch) => {
                 let pool = ctx.data::<PgPool>()?;
-                return Ok(batch
-                    .order_payments(pool, self.id)
+                batch
+                    .order_payments
+                    .get(&self.id, |ids| async move {
+                        Ok(group_by_order(db::payments_by_order_ids(pool, &ids).await?))
+                    })
                     .await
-                    .map_err(load_failed)?);
+                    .map_err(load_failed)?
             }
-        }
-        let loader = ctx.data::<DataLoader<PaymentsByOrder>>()?;
-        Ok(loader
-            .load_one(self.id)
-            .await
-            .map_err(load_failed)?
-            .unwrap_or_default())
+            None => ctx
+                .data::<DataLoader<PaymentsByOrder>>()?
+                .load_one(self.id)
+                .await
+                .map_err(load_failed)?,
+        };
+        Ok(payments.unwrap_or_default())
     }
 }
 
