@@ -2,7 +2,6 @@
 Kubernetes 1.33 (strict), Istio 1.30.3's CRDs, or the Prometheus Operator schemas; an unknown
 kind fails."""
 
-import pathlib
 
 import pytest
 import yaml
