@@ -70,6 +70,22 @@ async fn amount_due_is_the_required_total_less_captured_net_of_refunds() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn amount_due_accepts_a_total_with_typename_and_a_numeric_amount() {
+    let app = spawn_app::<Payments>().await;
+    let order = order_id(8);
+    captured_payment(&app, &order, 250).await;
+    // Routers may send the required selection with `__typename` and JSON numbers.
+    let rep = json!({"__typename": "Order", "id": order,
+                     "total": {"__typename": "Money", "amount": 1000, "currency": "USD"}});
+    let res = entities(&app, ENTITIES, vec![rep]).await;
+    assert_eq!(
+        res["data"]["_entities"][0]["amountDue"],
+        json!({"amount": "750", "currency": "USD"}),
+        "{res}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn amount_due_ignores_payments_in_another_currency() {
     let app = spawn_app::<Payments>().await;
     let order = order_id(7);

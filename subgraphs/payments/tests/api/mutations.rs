@@ -226,3 +226,28 @@ async fn reusing_a_key_with_different_input_is_refused() {
     );
     assert_eq!(refunded_amount(&app, &id).await, 100);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_captures_with_different_keys_capture_once() {
+    let app = app().await;
+    let auth = authorize(&app, ORDER_ID, 3000, "a").await;
+    let id = auth["data"]["authorizePayment"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let keys: Vec<String> = (0..8).map(|k| format!("cap-{k}")).collect();
+    let results = join_all(keys.iter().map(|k| capture(&app, &id, k))).await;
+    let ok = results.iter().filter(|r| r["errors"].is_null()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| error_code(r) == Some("CONFLICT"))
+        .count();
+    assert_eq!((ok, conflicts), (1, 7), "{results:?}");
+    let captured: i64 =
+        sqlx::query_scalar("SELECT captured_amount FROM payments WHERE id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("row");
+    assert_eq!(captured, 3000);
+}
