@@ -1,0 +1,38 @@
+-- wrk script: POSTs the JSON body in $BODY_FILE on every request, counts responses that
+-- carry GraphQL errors, and prints machine-readable totals for bench/gateway.sh.
+local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  graphql_errors = 0
+  bytes_seen = 0
+end
+
+function response(status, headers, body)
+  bytes_seen = #body
+  if body:find('"errors"', 1, true) then
+    graphql_errors = graphql_errors + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local errors, size = 0, 0
+  for _, t in ipairs(threads) do
+    errors = errors + t:get("graphql_errors")
+    size = math.max(size, t:get("bytes_seen"))
+  end
+  io.write(string.format("RESULT requests=%d duration_us=%d non2xx=%d socket_errors=%d graphql_errors=%d p50_us=%d p99_us=%d body_bytes=%d\n",
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    errors, latency:percentile(50), latency:percentile(99), size))
+end
