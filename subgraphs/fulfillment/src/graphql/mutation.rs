@@ -90,7 +90,7 @@ impl Mutation {
         Ok(Product {
             sku: level.sku,
             stock: Some(level.stock),
-            from_entities: false,
+            batch: None,
         })
     }
 }

@@ -1,4 +1,4 @@
-use super::batch::{load_failed, EntityBatch};
+use super::batch::{entity_batch, load_failed};
 use super::loaders::ShipmentById;
 use super::parse_id;
 use super::types::{Order, Product, ShipmentNode};
@@ -29,7 +29,9 @@ impl Query {
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        let batch = ctx.data::<EntityBatch>()?;
+        let Some(batch) = entity_batch(ctx) else {
+            return self.shipment(ctx, ID(id.to_string())).await;
+        };
         batch
             .shipments
             .note(ctx, "Shipment", "id", |s| Uuid::parse_str(s).ok());
@@ -48,7 +50,8 @@ impl Query {
     /// Federation: Product representations. Every SKU resolves; unstocked ones have stock 0.
     #[graphql(entity)]
     async fn find_product_by_sku(&self, ctx: &Context<'_>, sku: ID) -> Product {
-        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+        let batch = entity_batch(ctx);
+        if let Some(batch) = &batch {
             batch
                 .stock
                 .note(ctx, "Product", "sku", |s| Some(s.to_string()));
@@ -56,7 +59,7 @@ impl Query {
         Product {
             sku: sku.0,
             stock: None,
-            from_entities: true,
+            batch,
         }
     }
 
@@ -64,14 +67,12 @@ impl Query {
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Option<Order> {
         let id = Uuid::parse_str(&id).ok()?;
-        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+        let batch = entity_batch(ctx);
+        if let Some(batch) = &batch {
             batch
                 .order_shipments
                 .note(ctx, "Order", "id", |s| Uuid::parse_str(s).ok());
         }
-        Some(Order {
-            id,
-            from_entities: true,
-        })
+        Some(Order { id, batch })
     }
 }

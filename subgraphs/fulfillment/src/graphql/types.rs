@@ -6,6 +6,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -38,7 +39,7 @@ impl ShipmentNode {
     async fn order(&self) -> Order {
         Order {
             id: self.0.order_id,
-            from_entities: false,
+            batch: None,
         }
     }
 
@@ -84,7 +85,8 @@ pub struct Product {
     pub sku: String,
     /// Known already (e.g. returned by `adjustStock`); otherwise loaded on demand.
     pub stock: Option<i32>,
-    pub from_entities: bool,
+    /// Set when resolved from an `_entities` representation: loads with the whole batch.
+    pub batch: Option<Arc<EntityBatch>>,
 }
 
 impl Product {
@@ -92,7 +94,7 @@ impl Product {
         Product {
             sku,
             stock: None,
-            from_entities: false,
+            batch: None,
         }
     }
 }
@@ -108,9 +110,7 @@ impl Product {
         if let Some(stock) = self.stock {
             return Ok(stock);
         }
-        let batch = ctx
-            .data_opt::<EntityBatch>()
-            .filter(|b| self.from_entities && b.stock.is_noted());
+        let batch = self.batch.as_ref().filter(|b| b.stock.is_noted());
         let stock = match batch {
             Some(batch) => {
                 let pool = ctx.data::<PgPool>()?;
@@ -135,7 +135,8 @@ impl Product {
 /// The orders subgraph's Order, extended with its shipments.
 pub struct Order {
     pub id: Uuid,
-    pub from_entities: bool,
+    /// Set when resolved from an `_entities` representation: loads with the whole batch.
+    pub batch: Option<Arc<EntityBatch>>,
 }
 
 #[Object]
@@ -146,9 +147,7 @@ impl Order {
 
     /// Shipments of this order, oldest first.
     async fn shipments(&self, ctx: &Context<'_>) -> Result<Vec<ShipmentNode>> {
-        let batch = ctx
-            .data_opt::<EntityBatch>()
-            .filter(|b| self.from_entities && b.order_shipments.is_noted());
+        let batch = self.batch.as_ref().filter(|b| b.order_shipments.is_noted());
         let shipments = match batch {
             Some(batch) => {
                 let pool = ctx.data::<PgPool>()?;

@@ -136,3 +136,35 @@ async fn sqlx_events_reach_this_thread(app: &TestApp) {
         .expect("warm-up statement");
     tracing::callsite::rebuild_interest_cache();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aliased_entities_fields_in_one_request_each_resolve_their_own_keys() {
+    let app = spawn_app::<Fulfillment>().await;
+    stock_up(&app, "SKU-1", 10).await;
+    stock_up(&app, "SKU-2", 20).await;
+    let first = shipment_of(&app, &order_id(1), "SKU-1").await;
+    let second = shipment_of(&app, &order_id(2), "SKU-2").await;
+    let q = "query($a: [_Any!]!, $b: [_Any!]!) {
+        a: _entities(representations: $a) { ... on Shipment { id } ... on Order { shipments { id } } ... on Product { stock } }
+        b: _entities(representations: $b) { ... on Shipment { id } ... on Order { shipments { id } } ... on Product { stock } } }";
+    let res = app
+        .gql(
+            q,
+            json!({
+                "a": [{"__typename": "Shipment", "id": first},
+                      {"__typename": "Order", "id": order_id(1)},
+                      {"__typename": "Product", "sku": "SKU-1"}],
+                "b": [{"__typename": "Shipment", "id": second},
+                      {"__typename": "Order", "id": order_id(2)},
+                      {"__typename": "Product", "sku": "SKU-2"}],
+            }),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(res["data"]["a"][0]["id"], first.as_str(), "{res}");
+    assert_eq!(res["data"]["a"][1]["shipments"], json!([{"id": first}]));
+    assert_eq!(res["data"]["a"][2]["stock"], 9);
+    assert_eq!(res["data"]["b"][0]["id"], second.as_str());
+    assert_eq!(res["data"]["b"][1]["shipments"], json!([{"id": second}]));
+    assert_eq!(res["data"]["b"][2]["stock"], 19);
+}

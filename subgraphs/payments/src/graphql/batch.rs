@@ -4,8 +4,8 @@
 //! be split into several batches when resolving it takes longer than the delay. Instead, the
 //! first resolver of a request that needs entity data reads every representation of its type
 //! and loads them all at once; the other resolvers of the request wait for that one load. The
-//! state lives in request data added by the [`PerRequest`] extension: nothing is shared
-//! between requests.
+//! state lives in request data added by the [`PerRequest`] extension (nothing is shared
+//! between requests), one per `_entities` field: a gateway may alias several in one request.
 
 use crate::domain::Payment;
 use async_graphql::extensions::{
@@ -15,7 +15,7 @@ use async_graphql::{Any, Context, Request, ServerResult, Value};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use subgraph_kit::{AppError, AppResult};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -23,7 +23,21 @@ use uuid::Uuid;
 /// A failed load, shared by every resolver that waited for it.
 pub type LoadError = Arc<AppError>;
 
-/// The entity data of one request.
+/// The entity batches of one request, by `_entities` field (alias or name).
+#[derive(Default)]
+pub struct RequestBatches(Mutex<HashMap<String, Arc<EntityBatch>>>);
+
+/// The batch of the `_entities` field `ctx` resolves (call from an entity resolver).
+pub fn entity_batch(ctx: &Context<'_>) -> Option<Arc<EntityBatch>> {
+    let batches = ctx.data_opt::<RequestBatches>()?;
+    let field = ctx.field();
+    let key = field.alias().unwrap_or(field.name()).to_string();
+    // A panic elsewhere while holding the lock leaves the map itself consistent.
+    let mut map = batches.0.lock().unwrap_or_else(PoisonError::into_inner);
+    Some(map.entry(key).or_default().clone())
+}
+
+/// The entity data of one `_entities` field.
 #[derive(Default)]
 pub struct EntityBatch {
     pub payments: Batch<Uuid, Payment>,
@@ -112,7 +126,7 @@ pub fn load_failed(_: LoadError) -> AppError {
     AppError::Internal("could not load payments".into())
 }
 
-/// Schema extension giving every request a fresh [`EntityBatch`].
+/// Schema extension giving every request fresh [`RequestBatches`].
 pub struct PerRequest;
 
 impl ExtensionFactory for PerRequest {
@@ -129,6 +143,6 @@ impl Extension for PerRequest {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        next.run(ctx, request.data(EntityBatch::default())).await
+        next.run(ctx, request.data(RequestBatches::default())).await
     }
 }

@@ -1,4 +1,4 @@
-use super::batch::{load_failed, EntityBatch};
+use super::batch::{entity_batch, load_failed};
 use super::loaders::PaymentById;
 use super::parse_id;
 use super::types::{MoneyInput, Order, PaymentNode};
@@ -25,7 +25,9 @@ impl Query {
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        let batch = ctx.data::<EntityBatch>()?;
+        let Some(batch) = entity_batch(ctx) else {
+            return load_payment(ctx, id).await;
+        };
         batch
             .payments
             .note(ctx, "Payment", "id", |s| Uuid::parse_str(s).ok());
@@ -51,7 +53,8 @@ impl Query {
         total: Option<MoneyInput>,
     ) -> Option<Order> {
         let id = Uuid::parse_str(&id).ok()?;
-        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+        let batch = entity_batch(ctx);
+        if let Some(batch) = &batch {
             batch
                 .order_payments
                 .note(ctx, "Order", "id", |s| Uuid::parse_str(s).ok());
@@ -59,7 +62,7 @@ impl Query {
         Some(Order {
             id,
             total: total.map(|t| Money::new(t.amount.0, t.currency)),
-            from_entities: true,
+            batch,
         })
     }
 }

@@ -6,6 +6,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use std::sync::Arc;
 use subgraph_kit::{AppError, Int64, Money};
 use uuid::Uuid;
 
@@ -109,8 +110,9 @@ pub struct Order {
     pub id: Uuid,
     /// Present only when the router sent it in the representation (for `amountDue`).
     pub total: Option<Money>,
-    /// Resolved from an `_entities` representation: its payments load with the whole batch.
-    pub from_entities: bool,
+    /// Set when resolved from an `_entities` representation: its payments load with the
+    /// whole batch.
+    pub batch: Option<Arc<EntityBatch>>,
 }
 
 impl Order {
@@ -118,14 +120,12 @@ impl Order {
         Order {
             id,
             total: None,
-            from_entities: false,
+            batch: None,
         }
     }
 
     async fn load_payments(&self, ctx: &Context<'_>) -> Result<Vec<Payment>> {
-        let batch = ctx
-            .data_opt::<EntityBatch>()
-            .filter(|b| self.from_entities && b.order_payments.is_noted());
+        let batch = self.batch.as_ref().filter(|b| b.order_payments.is_noted());
         let payments = match batch {
             Some(batch) => {
                 let pool = ctx.data::<PgPool>()?;

@@ -183,3 +183,29 @@ async fn sqlx_events_reach_this_thread(app: &TestApp) {
         .expect("warm-up statement");
     tracing::callsite::rebuild_interest_cache();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aliased_entities_fields_in_one_request_each_resolve_their_own_keys() {
+    let app = spawn_app::<Payments>().await;
+    let first = captured_payment(&app, &order_id(31), 100).await;
+    let second = captured_payment(&app, &order_id(32), 200).await;
+    let q = "query($a: [_Any!]!, $b: [_Any!]!) {
+        a: _entities(representations: $a) { ... on Payment { id } ... on Order { payments { id } } }
+        b: _entities(representations: $b) { ... on Payment { id } ... on Order { payments { id } } } }";
+    let res = app
+        .gql(
+            q,
+            json!({
+                "a": [{"__typename": "Payment", "id": first},
+                      {"__typename": "Order", "id": order_id(31)}],
+                "b": [{"__typename": "Payment", "id": second},
+                      {"__typename": "Order", "id": order_id(32)}],
+            }),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(res["data"]["a"][0]["id"], first.as_str());
+    assert_eq!(res["data"]["a"][1]["payments"], json!([{"id": first}]));
+    assert_eq!(res["data"]["b"][0]["id"], second.as_str());
+    assert_eq!(res["data"]["b"][1]["payments"], json!([{"id": second}]));
+}

@@ -1,4 +1,4 @@
-use super::batch::{load_failed, EntityBatch};
+use super::batch::{entity_batch, load_failed};
 use super::loaders::ReturnById;
 use super::parse_id;
 use super::types::{Order, Payment, ReturnNode};
@@ -30,7 +30,9 @@ impl Query {
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        let batch = ctx.data::<EntityBatch>()?;
+        let Some(batch) = entity_batch(ctx) else {
+            return self.return_(ctx, ID(id.to_string())).await;
+        };
         batch
             .returns
             .note(ctx, "Return", "id", |s| Uuid::parse_str(s).ok());
@@ -50,29 +52,25 @@ impl Query {
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Option<Order> {
         let id = Uuid::parse_str(&id).ok()?;
-        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+        let batch = entity_batch(ctx);
+        if let Some(batch) = &batch {
             batch
                 .order_returns
                 .note(ctx, "Order", "id", |s| Uuid::parse_str(s).ok());
         }
-        Some(Order {
-            id,
-            from_entities: true,
-        })
+        Some(Order { id, batch })
     }
 
     /// Federation: Payment representations; malformed ids give null.
     #[graphql(entity)]
     async fn find_payment_by_id(&self, ctx: &Context<'_>, id: ID) -> Option<Payment> {
         let id = Uuid::parse_str(&id).ok()?;
-        if let Some(batch) = ctx.data_opt::<EntityBatch>() {
+        let batch = entity_batch(ctx);
+        if let Some(batch) = &batch {
             batch
                 .payment_returns
                 .note(ctx, "Payment", "id", |s| Uuid::parse_str(s).ok());
         }
-        Some(Payment {
-            id,
-            from_entities: true,
-        })
+        Some(Payment { id, batch })
     }
 }

@@ -6,6 +6,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -40,16 +41,13 @@ impl ReturnNode {
     async fn order(&self) -> Order {
         Order {
             id: self.0.order_id,
-            from_entities: false,
+            batch: None,
         }
     }
 
     /// The payment to refund, if the order was paid (resolved by the payments subgraph).
     async fn payment(&self) -> Option<Payment> {
-        self.0.payment_id.map(|id| Payment {
-            id,
-            from_entities: false,
-        })
+        self.0.payment_id.map(|id| Payment { id, batch: None })
     }
 
     async fn lines(&self) -> Vec<ReturnLine> {
@@ -110,13 +108,13 @@ async fn returns_of(
     ctx: &Context<'_>,
     owner: Owner,
     id: Uuid,
-    from_entities: bool,
+    batch: Option<&Arc<EntityBatch>>,
 ) -> Result<Vec<ReturnNode>> {
-    let batch = ctx.data_opt::<EntityBatch>().map(|b| match owner {
+    let batch = batch.map(|b| match owner {
         Owner::Order => &b.order_returns,
         Owner::Payment => &b.payment_returns,
     });
-    let returns = match batch.filter(|b| from_entities && b.is_noted()) {
+    let returns = match batch.filter(|b| b.is_noted()) {
         Some(batch) => {
             let pool = ctx.data::<PgPool>()?;
             batch
@@ -155,7 +153,8 @@ async fn returns_of(
 /// The orders subgraph's Order, extended with its returns.
 pub struct Order {
     pub id: Uuid,
-    pub from_entities: bool,
+    /// Set when resolved from an `_entities` representation: loads with the whole batch.
+    pub batch: Option<Arc<EntityBatch>>,
 }
 
 #[Object]
@@ -166,14 +165,15 @@ impl Order {
 
     /// Returns of this order, oldest first.
     async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<ReturnNode>> {
-        returns_of(ctx, Owner::Order, self.id, self.from_entities).await
+        returns_of(ctx, Owner::Order, self.id, self.batch.as_ref()).await
     }
 }
 
 /// The payments subgraph's Payment, extended with the returns refunded through it.
 pub struct Payment {
     pub id: Uuid,
-    pub from_entities: bool,
+    /// Set when resolved from an `_entities` representation: loads with the whole batch.
+    pub batch: Option<Arc<EntityBatch>>,
 }
 
 #[Object]
@@ -184,6 +184,6 @@ impl Payment {
 
     /// Returns against this payment, oldest first.
     async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<ReturnNode>> {
-        returns_of(ctx, Owner::Payment, self.id, self.from_entities).await
+        returns_of(ctx, Owner::Payment, self.id, self.batch.as_ref()).await
     }
 }

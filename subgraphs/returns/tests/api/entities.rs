@@ -131,3 +131,28 @@ async fn sqlx_events_reach_this_thread(app: &TestApp) {
         .expect("warm-up statement");
     tracing::callsite::rebuild_interest_cache();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aliased_entities_fields_in_one_request_each_resolve_their_own_keys() {
+    let app = spawn_app::<Returns>().await;
+    let first = requested(&app, &order_id(1), Some(&payment_id(1))).await;
+    let second = requested(&app, &order_id(2), Some(&payment_id(2))).await;
+    let q = "query($a: [_Any!]!, $b: [_Any!]!) {
+        a: _entities(representations: $a) { ... on Return { id } ... on Order { returns { id } } ... on Payment { returns { id } } }
+        b: _entities(representations: $b) { ... on Return { id } ... on Order { returns { id } } ... on Payment { returns { id } } } }";
+    let reps = |id: &str, n: u32| {
+        json!([{"__typename": "Return", "id": id},
+               {"__typename": "Order", "id": order_id(n)},
+               {"__typename": "Payment", "id": payment_id(n)}])
+    };
+    let res = app
+        .gql(q, json!({"a": reps(&first, 1), "b": reps(&second, 2)}))
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    for (alias, id) in [("a", &first), ("b", &second)] {
+        let got = &res["data"][alias];
+        assert_eq!(got[0]["id"], id.as_str(), "{res}");
+        assert_eq!(got[1]["returns"], json!([{"id": id}]));
+        assert_eq!(got[2]["returns"], json!([{"id": id}]));
+    }
+}
