@@ -124,11 +124,14 @@ async fn an_entities_request_is_one_sql_statement_whatever_its_size() {
 /// tracing computes a new callsite's interest from the registering thread's subscriber, so a
 /// test on another thread can cache "never" for everyone. Log a statement here, then
 /// recompute every callsite's interest from this thread, where the counter is installed.
+/// The slow statement registers the callsites sqlx uses for slow statements (over 500 ms).
 async fn sqlx_events_reach_this_thread(app: &TestApp) {
-    sqlx::query("SELECT 1")
-        .execute(&app.pool)
-        .await
-        .expect("warm-up statement");
+    for warm_up in ["SELECT 1", "SELECT pg_sleep(0.6)"] {
+        sqlx::query(warm_up)
+            .execute(&app.pool)
+            .await
+            .expect("warm-up statement");
+    }
     tracing::callsite::rebuild_interest_cache();
 }
 
