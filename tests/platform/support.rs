@@ -1,0 +1,198 @@
+//! Starting the launcher binary on free ports and talking to what it runs.
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const SERVICES: [&str; 5] = ["customers", "orders", "payments", "fulfillment", "returns"];
+
+/// Whether the launcher runs the gateway in this build (see the `gateway` feature).
+pub const GATEWAY: bool = cfg!(feature = "gateway");
+
+/// How the launcher is started.
+pub struct Options<'a> {
+    /// `None`: embedded PostgreSQL (DATABASE_URL removed from the environment).
+    pub database_url: Option<&'a str>,
+    pub data_dir: &'a Path,
+}
+
+/// A running `crowdcrunch` launcher, killed (with its children) when dropped.
+pub struct Platform {
+    child: Child,
+    output: Arc<Mutex<Vec<String>>>,
+    pub addrs: HashMap<&'static str, SocketAddr>,
+    pub client: reqwest::blocking::Client,
+}
+
+fn free_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address")
+}
+
+fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            into.lock().expect("output lock").push(line);
+        }
+    });
+}
+
+impl Platform {
+    /// Start the launcher on free ports and wait until it says everything is up.
+    pub fn start(options: Options<'_>) -> Platform {
+        let mut addrs = HashMap::new();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_crowdcrunch"));
+        for name in SERVICES.iter().copied().chain(["gateway"]) {
+            let addr = free_addr();
+            addrs.insert(name, addr);
+            command
+                .arg(format!("--{name}-listen"))
+                .arg(addr.to_string());
+            command.env_remove(format!("{}_LISTEN", name.to_ascii_uppercase()));
+        }
+        command
+            .arg("--data-dir")
+            .arg(options.data_dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("SEED")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(url) = options.database_url {
+            command.arg("--database-url").arg(url);
+        }
+        let mut child = command.spawn().expect("start the crowdcrunch launcher");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        collect(child.stdout.take().expect("stdout"), output.clone());
+        collect(child.stderr.take().expect("stderr"), output.clone());
+        let mut platform = Platform {
+            child,
+            output,
+            addrs,
+            client: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("HTTP client"),
+        };
+        platform.wait_for_line("crowdcrunch: the ", Duration::from_secs(600));
+        platform
+    }
+
+    /// Everything the launcher and its children printed so far.
+    pub fn output(&self) -> String {
+        self.output.lock().expect("output lock").join("\n")
+    }
+
+    fn find_line(&self, prefix: &str) -> Option<String> {
+        let lines = self.output.lock().expect("output lock");
+        lines.iter().find(|l| l.starts_with(prefix)).cloned()
+    }
+
+    /// Wait for an output line starting with `prefix`; panic (showing the output) when the
+    /// launcher exits or the time is up first.
+    pub fn wait_for_line(&mut self, prefix: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(line) = self.find_line(prefix) {
+                return line;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "launcher exited ({status}) before {prefix:?}:\n{}",
+                    self.output()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {prefix:?} in time:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Pid of a child, from the launcher's "NAME ready at URL (pid N)" line.
+    pub fn pid_of(&self, name: &str) -> Pid {
+        let line = self
+            .find_line(&format!("crowdcrunch: {name} ready at "))
+            .unwrap_or_else(|| panic!("no ready line for {name}:\n{}", self.output()));
+        let pid = line
+            .rsplit("(pid ")
+            .next()
+            .and_then(|rest| rest.trim_end_matches(')').parse::<i32>().ok())
+            .unwrap_or_else(|| panic!("no pid in {line:?}"));
+        Pid::from_raw(pid)
+    }
+
+    pub fn graphql_url(&self, name: &str) -> String {
+        format!("http://{}/graphql", self.addrs[name])
+    }
+
+    /// POST a GraphQL request to service `name` (or "gateway"); returns status and JSON body.
+    pub fn gql(&self, name: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.graphql_url(name))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .unwrap_or_else(|e| panic!("POST to {name}: {e}"));
+        let status = response.status().as_u16();
+        let body = response.json().expect("GraphQL response is JSON");
+        (status, body)
+    }
+
+    /// Send SIGINT (Ctrl-C) to the launcher and wait for it to exit.
+    pub fn interrupt(&mut self, limit: Duration) -> ExitStatus {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        kill(pid, Signal::SIGINT).expect("signal the launcher");
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the launcher") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "launcher still running:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        // Its children get SIGTERM from the kernel when it dies (parent-death signal).
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether process `pid` is gone (or a zombie nobody reaped yet).
+pub fn process_gone(pid: Pid) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// The data of a GraphQL response that must have no errors.
+pub fn data(response: &Value) -> &Value {
+    assert!(
+        response.get("errors").is_none(),
+        "unexpected errors: {response:#}"
+    );
+    &response["data"]
+}
