@@ -2,6 +2,8 @@
 
 #[path = "api/entities.rs"]
 mod entities;
+#[path = "api/metrics.rs"]
+mod metrics;
 #[path = "api/mutations.rs"]
 mod mutations;
 #[path = "api/queries.rs"]
