@@ -4,6 +4,8 @@
 mod entities;
 #[path = "api/idempotency.rs"]
 mod idempotency;
+#[path = "api/metrics.rs"]
+mod metrics;
 #[path = "api/mutations.rs"]
 mod mutations;
 #[path = "api/queries.rs"]
@@ -36,6 +38,15 @@ pub fn order_input(lines: &[(usize, i32)]) -> Value {
         .map(|&(p, q)| json!({"sku": ids::product_sku(p), "quantity": q}))
         .collect();
     json!({"customerId": ids::customer_id(0), "currency": "USD", "lines": lines})
+}
+
+/// A `placeOrder` input for demo customer 0 in `currency` with `(sku, quantity)` lines.
+pub fn place_input(currency: &str, lines: &[(&str, i32)]) -> Value {
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|&(sku, q)| json!({"sku": sku, "quantity": q}))
+        .collect();
+    json!({"customerId": ids::customer_id(0), "currency": currency, "lines": lines})
 }
 
 /// Place an order and return the `placeOrder` object, failing on any error.

@@ -93,7 +93,8 @@ impl Mutation {
             placed_at,
         };
         idempotency::complete(tx, &idempotency_key, &order).await?;
-        metrics::counter!("orders_placed_total", "currency" => request.currency).increment(1);
+        // Counted after the commit, so replays and rejected orders never count.
+        subgraph_kit::metrics::business::order_placed(&request.currency);
         Ok(order)
     }
 
