@@ -13,7 +13,8 @@ pub use propagation::inject_context;
 /// The exporting provider, kept so [`shutdown`] can flush it.
 static PROVIDER: OnceLock<Mutex<Option<SdkTracerProvider>>> = OnceLock::new();
 
-/// Install JSON logs (filter from `RUST_LOG`, default `info`), the Prometheus recorder and,
+/// Install JSON logs (filter from `RUST_LOG`, default `info`), the Prometheus recorder (unless
+/// `CROWDCRUNCH_METRICS=off`) and,
 /// when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set, OTLP/HTTP trace
 /// export as `OTEL_SERVICE_NAME` (default `gateway`) sampled per `OTEL_TRACES_SAMPLER(_ARG)`.
 /// Calling it twice is harmless: the second install is ignored.
@@ -45,6 +46,10 @@ pub fn init() {
     propagation::install_propagator();
     if let Some(p) = provider {
         let _ = PROVIDER.set(Mutex::new(Some(p)));
+    }
+    // `CROWDCRUNCH_METRICS=off` leaves the recorder out (the overhead bench's baseline).
+    if std::env::var("CROWDCRUNCH_METRICS").is_ok_and(|v| v == "off") {
+        return;
     }
     if let Err(e) = metrics::install() {
         tracing::warn!(error = %e, "metrics recorder not installed; /metrics stays empty");
