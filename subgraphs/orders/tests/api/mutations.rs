@@ -117,3 +117,18 @@ async fn transitions_of_unknown_or_malformed_ids_fail() {
     let malformed = transition(&app, "markOrderPaid", &json!("nope")).await;
     assert_eq!(error_code(&malformed), Some("BAD_USER_INPUT"));
 }
+
+#[tokio::test]
+async fn concurrent_cancels_succeed_exactly_once() {
+    let app = seeded_app().await;
+    let order = place(&app, &[(2, 1)], "k1").await;
+    let attempts =
+        futures::future::join_all((0..8).map(|_| transition(&app, "cancelOrder", &order["id"])))
+            .await;
+    let won = attempts.iter().filter(|r| r["errors"].is_null()).count();
+    let conflicts = attempts
+        .iter()
+        .filter(|r| error_code(r) == Some("CONFLICT"))
+        .count();
+    assert_eq!((won, conflicts), (1, 7));
+}
