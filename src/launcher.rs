@@ -20,6 +20,15 @@ const STOP_GRACE: Duration = Duration::from_secs(20);
 
 pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the crowdcrunch executable")?;
+    let services = args.services();
+    let mut wanted: Vec<(&str, SocketAddr)> = services
+        .iter()
+        .map(|s| (s.name(), args.listen(*s)))
+        .collect();
+    if gateway::AVAILABLE {
+        wanted.push(("gateway", args.gateway_listen));
+    }
+    ensure_free(&wanted)?;
     let embedded = match args.database_url {
         Some(_) => None,
         None => {
@@ -27,7 +36,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
                 "no DATABASE_URL: starting embedded PostgreSQL under {}",
                 args.data_dir.join("pglite").display()
             ));
-            Some(EmbeddedDatabases::start(&args.data_dir, &args.services())?)
+            Some(EmbeddedDatabases::start(&args.data_dir, &services)?)
         }
     };
     // A current-thread runtime keeps every spawn on the main thread, which the children's
@@ -147,6 +156,17 @@ fn subgraph_env(
     let seed = if args.no_seed { "0" } else { "1" };
     env.push(("SEED".into(), seed.into()));
     Ok(env)
+}
+
+/// Fail early, and say what to do, when an address is taken (often: the platform is already
+/// running); otherwise /health could be answered by whatever holds the port.
+fn ensure_free(addrs: &[(&str, SocketAddr)]) -> anyhow::Result<()> {
+    for (name, addr) in addrs {
+        if let Err(err) = std::net::TcpListener::bind(addr) {
+            bail!("{name} cannot listen on {addr}: {err}. Is the platform already running? Stop it or pass --{name}-listen ADDR");
+        }
+    }
+    Ok(())
 }
 
 fn graphql_url(addr: SocketAddr) -> String {
