@@ -9,6 +9,7 @@ mod launcher;
 mod process;
 mod services;
 mod supergraph;
+mod supervisor;
 
 use clap::Parser;
 use cli::{Cli, Command};
