@@ -144,6 +144,8 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "  reviews subgraph and parses and re-serialises the JSON answer; the request is one"
   echo "  \`_entities\` call of 101 users whose answer is about the size of the gateway's."
   echo "- CPU ms/request = (utime + stime of the process over the measured run) / requests."
+  echo "- Every request carries a unique \`Authorization\` header (bench/post.lua), so no in-flight"
+  echo "  deduplication can merge identical requests."
 } >"$OUT"
 echo
 cat "$OUT"

@@ -8,8 +8,19 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 
 local threads = {}
+local counter = 0
+
+-- A unique Authorization header on every request (forwarded to subgraphs by gateways that
+-- propagate it) keeps in-flight request deduplication from passing identical requests off
+-- as speed.
+function request()
+  counter = counter + 1
+  wrk.headers["Authorization"] = string.format("Bearer bench-%d-%d", thread_id, counter)
+  return wrk.format()
+end
 
 function setup(thread)
+  thread:set("thread_id", #threads)
   table.insert(threads, thread)
 end
 

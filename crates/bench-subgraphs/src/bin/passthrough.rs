@@ -6,7 +6,7 @@
 use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -30,14 +30,16 @@ struct Upstream {
     url: String,
 }
 
-async fn forward(State(up): State<Upstream>, body: Bytes) -> Response {
-    let sent = up
+async fn forward(State(up): State<Upstream>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut request = up
         .client
         .post(&up.url)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await;
+        .header(header::CONTENT_TYPE, "application/json");
+    // Forwarded as a gateway would, so the baseline does the same header work.
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let sent = request.body(body).send().await;
     let reply = match sent {
         Ok(r) => r.bytes().await,
         Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
