@@ -77,3 +77,22 @@ async fn root_subgraph_down_nulls_its_fields_and_keeps_the_others() {
         "SUBGRAPH_REQUEST_FAILED"
     );
 }
+
+#[tokio::test]
+async fn a_subgraph_slower_than_its_timeout_gives_a_timeout_error() {
+    let shop = start(Options {
+        timeouts: vec![("reviews", 300)],
+        ..Options::default()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (status, body) = shop
+        .query(r#"{ me { name } review(id: "r1") { slow } }"#)
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+    assert_eq!(status, 200);
+    assert_eq!(body["data"], json!({"me": {"name": "Ada"}, "review": null}));
+    assert_eq!(body["errors"][0]["path"], json!(["review"]));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "SUBGRAPH_TIMEOUT");
+    assert_eq!(body["errors"][0]["extensions"]["serviceName"], "reviews");
+}

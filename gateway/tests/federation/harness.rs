@@ -34,6 +34,8 @@ pub struct Options {
     pub introspection_off: bool,
     pub body_limit: Option<usize>,
     pub supergraph_file: Option<std::path::PathBuf>,
+    /// Per-subgraph request timeouts in milliseconds.
+    pub timeouts: Vec<(&'static str, u64)>,
 }
 
 async fn count(
@@ -101,7 +103,11 @@ pub async fn start(opts: Options) -> Shop {
             name.to_string(),
             SubgraphConfig {
                 url: Some(url),
-                timeout_ms: None,
+                timeout_ms: opts
+                    .timeouts
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, t)| *t),
             },
         );
         counts.insert(name, counter);

@@ -17,6 +17,12 @@ pub struct Review {
 
 #[ComplexObject]
 impl Review {
+    /// Answers after two seconds, to exercise subgraph timeouts.
+    async fn slow(&self) -> String {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        "late".into()
+    }
+
     /// Fails for review r2, to exercise subgraph error re-pathing.
     async fn flaky(&self) -> Result<Option<String>, Error> {
         if self.id.0 == "r2" {
