@@ -177,3 +177,21 @@ async fn invalid_operations_are_rejected_with_codes_before_any_subgraph_call() {
     }
     assert_eq!(shop.subgraph_requests(), 0);
 }
+
+/// The upstream planner cannot plan @requires under a conditional
+/// fragment on Query; the gateway must answer with a coded error (or the
+/// right data, should the planner learn it), never crash.
+#[tokio::test]
+async fn requires_under_a_conditional_query_fragment_answers_cleanly() {
+    let shop = start(Options::default()).await;
+    let q = "query($x: Boolean!) { ... on Query @include(if: $x) { topProducts(first: 1) { shippingEstimate } } }";
+    let (status, body) = shop.post(json!({"query": q, "variables": {"x": true}})).await;
+    if status == 200 {
+        assert_eq!(body, json!({"data": {"topProducts": [{"shippingEstimate": 50}]}}));
+    } else {
+        assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_PLANNING_FAILED", "{body}");
+    }
+    // The gateway keeps serving afterwards.
+    let (status, _) = shop.query("{ me { name } }").await;
+    assert_eq!(status, 200);
+}
