@@ -2,11 +2,12 @@
 # Telemetry overhead bench: the gateway's CPU milliseconds per request on the public
 # federation benchmark fixture with telemetry off, metrics only, metrics + 10% trace
 # sampling and metrics + 100% sampling (traces exported over OTLP/HTTP to a local sink).
-# Prints a markdown table and the overhead of each row over "off".
+# Runs the configurations in interleaved rounds and prints a markdown table of medians and
+# the overhead of each over "off".
 #
 # Needs a release gateway built with its `otel` feature ($GATEWAY_BIN, default
 # $CARGO_TARGET_DIR/release/crowdcrunch-gateway) and release `bench-subgraphs`.
-# Usage: bench/telemetry-overhead.sh    env: DURATION=30 WARMUP=5 CONNECTIONS=50 THREADS=2
+# Usage: bench/telemetry-overhead.sh    env: DURATION=30 WARMUP=5 ROUNDS=3 CONNECTIONS=50 THREADS=2
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -17,6 +18,7 @@ DURATION="${DURATION:-30}"
 WARMUP="${WARMUP:-5}"
 CONNECTIONS="${CONNECTIONS:-50}"
 THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-3}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 gateway_bin="${GATEWAY_BIN:-$CARGO_TARGET_DIR/release/crowdcrunch-gateway}"
 subgraphs_bin="${SUBGRAPHS_BIN:-$CARGO_TARGET_DIR/release/bench-subgraphs}"
@@ -65,12 +67,11 @@ PY
 pids+=($!)
 
 hz="$(getconf CLK_TCK)"
-rows=()
-base_ms=""
-# run NAME ENV...: start the gateway with ENV, warm up, measure, stop; appends a table row.
+# run NAME ENV...: start the gateway with ENV, warm up, measure, stop; appends
+# "NAME<TAB>cpu_ms<TAB>rps<TAB>p99_ms<TAB>errors" to $work/results.
 run() {
   local name=$1; shift
-  local port pid c0 c1 line ms
+  local port pid c0 c1
   port="$(free_port)"
   env "$@" "$gateway_bin" --supergraph "$work/supergraph.graphql" --listen "127.0.0.1:$port" \
     >"$work/gateway-$port.log" 2>&1 &
@@ -84,33 +85,46 @@ run() {
     -s "$here/post.lua" "http://127.0.0.1:$port/graphql" >"$work/$port.wrk"
   c1="$(cpu_ticks "$pid")"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  line="$(grep '^RESULT' "$work/$port.wrk")"
-  row="$(python3 - "$name" "$line" "$c0" "$c1" "$hz" "$base_ms" <<'PY'
+  python3 - "$name" "$(grep '^RESULT' "$work/$port.wrk")" "$c0" "$c1" "$hz" >>"$work/results" <<'PY'
 import sys
-name, line, c0, c1, hz, base = sys.argv[1:7]
+name, line, c0, c1, hz = sys.argv[1:6]
 r = dict(kv.split("=") for kv in line.split()[1:])
 n = int(r["requests"])
 ms = (int(c1) - int(c0)) * 1000 / int(hz) / max(n, 1)
-over = f"{(ms / float(base) - 1) * 100:+.1f}%" if base else "—"
 errors = int(r["non2xx"]) + int(r["graphql_errors"]) + int(r["socket_errors"])
-print(f"{ms:.4f}\t| {name} | {n / (int(r['duration_us']) / 1e6):,.0f} | {int(r['p99_us']) / 1000:.2f} "
-      f"| {ms:.3f} | {over} | {errors} |")
+print(f"{name}\t{ms}\t{n / (int(r['duration_us']) / 1e6)}\t{int(r['p99_us']) / 1000}\t{errors}")
 PY
-)"
-  [[ -n "$base_ms" ]] || base_ms="${row%%$'\t'*}"
-  rows+=("${row#*$'\t'}")
 }
 
 otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_TRACES_SAMPLER=traceidratio)
-run "telemetry off" CROWDCRUNCH_METRICS=off
-run "metrics on, tracing off" CROWDCRUNCH_METRICS=on
-run "metrics on, 10% sampling" CROWDCRUNCH_METRICS=on "${otlp[@]}" OTEL_TRACES_SAMPLER_ARG=0.1
-run "metrics on, 100% sampling" CROWDCRUNCH_METRICS=on "${otlp[@]}" OTEL_TRACES_SAMPLER_ARG=1.0
+# Rounds interleave the configurations so drift in the machine's load hits each alike.
+for round in $(seq "$ROUNDS"); do
+  echo "== round $round of $ROUNDS" >&2
+  run "telemetry off" CROWDCRUNCH_METRICS=off
+  run "metrics on, tracing off" CROWDCRUNCH_METRICS=on
+  run "metrics on, 10% sampling" CROWDCRUNCH_METRICS=on "${otlp[@]}" OTEL_TRACES_SAMPLER_ARG=0.1
+  run "metrics on, 100% sampling" CROWDCRUNCH_METRICS=on "${otlp[@]}" OTEL_TRACES_SAMPLER_ARG=1.0
+done
 
 echo
-echo "Telemetry overhead: \`bench/telemetry-overhead.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores;"
-echo "wrk $THREADS threads, $CONNECTIONS connections, ${WARMUP} s warm-up + ${DURATION} s per row, TestQuery."
+echo "Telemetry overhead: \`bench/telemetry-overhead.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg); wrk $THREADS threads, $CONNECTIONS connections,"
+echo "${WARMUP} s warm-up + ${DURATION} s per run, $ROUNDS interleaved rounds, TestQuery. Medians over rounds."
 echo
-echo "| configuration | RPS | p99 ms | gateway CPU ms/request | over off | errors |"
-echo "|---|---:|---:|---:|---:|---:|"
-printf '%s\n' "${rows[@]}"
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, ms, rps, p99, errors = line.rstrip("\n").split("\t")
+    rows.setdefault(name, []).append((float(ms), float(rps), float(p99), int(errors)))
+print("| configuration | gateway CPU ms/request (median) | runs (CPU ms/request) | over off | RPS | p99 ms | errors |")
+print("|---|---:|---|---:|---:|---:|---:|")
+base = None
+for name, runs in rows.items():
+    ms = statistics.median(r[0] for r in runs)
+    base = base or ms
+    over = "—" if ms is base else f"{(ms / base - 1) * 100:+.1f}%"
+    print(f"| {name} | {ms:.3f} | {', '.join(f'{r[0]:.3f}' for r in runs)} | {over} "
+          f"| {statistics.median(r[1] for r in runs):,.0f} | {statistics.median(r[2] for r in runs):.1f} "
+          f"| {sum(r[3] for r in runs)} |")
+PY
