@@ -7,13 +7,16 @@ use crate::planner::plan::{PathSegment, Rewrite, RewriteSegment, Selection};
 use crate::response::PathElem;
 use crate::supergraph::Supergraph;
 
-/// Collects the concrete response paths of every object reached by `path`.
+/// Called with each entity object and its concrete response path.
+pub type Visitor<'v> = dyn FnMut(&[PathElem], &Map<String, Value>) + 'v;
+
+/// Visits every object reached by `path`, with its concrete response path.
 pub fn collect(
     sg: &Supergraph,
     value: &Value,
     path: &[PathSegment],
     current: &mut Vec<PathElem>,
-    out: &mut Vec<Vec<PathElem>>,
+    visit: &mut Visitor<'_>,
 ) {
     if let Value::Array(items) = value {
         // Lists are traversed whether or not the planner wrote an explicit `@`.
@@ -23,28 +26,28 @@ pub fn collect(
         };
         for (i, item) in items.iter().enumerate() {
             current.push(PathElem::Index(i));
-            collect(sg, item, rest, current, out);
+            collect(sg, item, rest, current, visit);
             current.pop();
         }
         return;
     }
     let Value::Object(obj) = value else { return };
     match path.first() {
-        None => out.push(current.clone()),
-        Some(PathSegment::List) => collect(sg, value, &path[1..], current, out),
+        None => visit(current, obj),
+        Some(PathSegment::List) => collect(sg, value, &path[1..], current, visit),
         Some(PathSegment::TypeCondition(types)) => {
             let matches = match typename(obj) {
                 Some(t) => types.iter().any(|c| sg.type_matches(t, c)),
                 None => true,
             };
             if matches {
-                collect(sg, value, &path[1..], current, out);
+                collect(sg, value, &path[1..], current, visit);
             }
         }
         Some(PathSegment::Field(key)) => {
             if let Some(child) = obj.get(key) {
                 current.push(PathElem::Key(key.clone()));
-                collect(sg, child, &path[1..], current, out);
+                collect(sg, child, &path[1..], current, visit);
                 current.pop();
             }
         }

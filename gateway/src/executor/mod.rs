@@ -131,43 +131,28 @@ fn representations(
     data: &Value,
     group: &EntityGroup,
 ) -> (Vec<Value>, GroupTargets) {
-    let mut paths = Vec::new();
-    for path in &group.paths {
-        entities::collect(sg, data, path, &mut Vec::new(), &mut paths);
-    }
     let mut reps = Vec::new();
     let mut targets: GroupTargets = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for path in paths {
-        let Some(Value::Object(obj)) = get(data, &path) else {
-            continue;
-        };
+    let mut visit = |path: &[PathElem], obj: &Map<String, Value>| {
         let Some(mut rep) = entities::representation(sg, obj, &group.requires) else {
-            continue;
+            return;
         };
         entities::apply_rewrites(sg, &mut rep, &group.input_rewrites);
         let key = rep.to_string();
         match seen.get(&key) {
-            Some(&i) => targets[i].push(path),
+            Some(&i) => targets[i].push(path.to_vec()),
             None => {
                 seen.insert(key, reps.len());
                 reps.push(rep);
-                targets.push(vec![path]);
+                targets.push(vec![path.to_vec()]);
             }
         }
+    };
+    for path in &group.paths {
+        entities::collect(sg, data, path, &mut Vec::new(), &mut visit);
     }
     (reps, targets)
-}
-
-fn get<'a>(mut value: &'a Value, path: &[PathElem]) -> Option<&'a Value> {
-    for elem in path {
-        value = match (elem, value) {
-            (PathElem::Key(k), Value::Object(obj)) => obj.get(k)?,
-            (PathElem::Index(i), Value::Array(items)) => items.get(*i)?,
-            _ => return None,
-        };
-    }
-    Some(value)
 }
 
 fn merge_root(sg: &Supergraph, st: &mut ExecState, fetch: &FetchNode, response: SubgraphResponse) {
