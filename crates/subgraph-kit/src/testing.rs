@@ -155,12 +155,23 @@ pub struct StatementCounter(Arc<AtomicUsize>);
 
 impl StatementCounter {
     /// Start counting on this thread until the guard is dropped.
-    pub fn install() -> (StatementCounter, tracing::subscriber::DefaultGuard) {
+    pub fn install() -> (StatementCounter, CounterGuard) {
         let counter = StatementCounter::default();
         let layer = CountLayer(counter.0.clone());
         let subscriber = tracing_subscriber::registry().with(layer);
+        // While the counter is the only live dispatcher, another test thread can register
+        // sqlx's callsites as uninteresting and the cached interest then hides them from the
+        // counter. A second live dispatcher plus a rebuild keeps the interest per-event.
+        let keep_alive = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
         let guard = tracing::subscriber::set_default(subscriber);
-        (counter, guard)
+        tracing::callsite::rebuild_interest_cache();
+        (
+            counter,
+            CounterGuard {
+                _guard: guard,
+                _keep_alive: keep_alive,
+            },
+        )
     }
 
     pub fn get(&self) -> usize {
@@ -170,6 +181,12 @@ impl StatementCounter {
     pub fn reset(&self) {
         self.0.store(0, Ordering::SeqCst);
     }
+}
+
+/// Keeps a [`StatementCounter`] installed on its thread while alive.
+pub struct CounterGuard {
+    _guard: tracing::subscriber::DefaultGuard,
+    _keep_alive: tracing::Dispatch,
 }
 
 struct CountLayer(Arc<AtomicUsize>);

@@ -39,15 +39,8 @@ pub async fn create(app: &TestApp, email: &str, name: &str, key: &str) -> Value 
     res["data"]["createCustomer"].clone()
 }
 
-/// Install a [`StatementCounter`] on this thread that reliably sees sqlx's statements.
-///
-/// While the counter's dispatcher is the only live one, tracing computes the interest of a
-/// callsite first hit on another test's thread from that thread's (empty) dispatcher and
-/// caches "never" for everyone, so sqlx's statement events could go uncounted here. A second
-/// live dispatcher makes tracing consult all of them. (A fix belongs in subgraph-kit.)
-pub fn count_statements() -> (StatementCounter, (tracing::Dispatch, impl Drop)) {
-    let keep = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    let (counter, guard) = StatementCounter::install();
-    tracing::callsite::rebuild_interest_cache();
-    (counter, (keep, guard))
+
+/// Count sqlx statements on this thread while the guard lives.
+pub fn count_statements() -> (StatementCounter, subgraph_kit::testing::CounterGuard) {
+    StatementCounter::install()
 }
