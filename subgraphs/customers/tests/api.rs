@@ -39,7 +39,6 @@ pub async fn create(app: &TestApp, email: &str, name: &str, key: &str) -> Value 
     res["data"]["createCustomer"].clone()
 }
 
-
 /// Count sqlx statements on this thread while the guard lives.
 pub fn count_statements() -> (StatementCounter, subgraph_kit::testing::CounterGuard) {
     StatementCounter::install()

@@ -68,7 +68,6 @@ pub async fn counts(app: &TestApp) -> [i64; 4] {
     ]
 }
 
-
 /// Count sqlx statements on this thread while the guard lives.
 pub fn count_statements() -> (StatementCounter, subgraph_kit::testing::CounterGuard) {
     StatementCounter::install()
