@@ -54,6 +54,49 @@ pub fn collect(
     }
 }
 
+/// Like [`collect`], for writing, without tracking paths. Visits objects in
+/// the same order as `collect` does on the same data.
+pub fn collect_mut(
+    sg: &Supergraph,
+    value: &mut Value,
+    path: &[PathSegment],
+    visit: &mut dyn FnMut(&mut Map<String, Value>),
+) {
+    if let Value::Array(items) = value {
+        let rest = match path.first() {
+            Some(PathSegment::List) => &path[1..],
+            _ => path,
+        };
+        for item in items {
+            collect_mut(sg, item, rest, visit);
+        }
+        return;
+    }
+    match path.first() {
+        None => {
+            if let Value::Object(obj) = value {
+                visit(obj);
+            }
+        }
+        Some(PathSegment::List) => collect_mut(sg, value, &path[1..], visit),
+        Some(PathSegment::TypeCondition(types)) => {
+            let Value::Object(obj) = &*value else { return };
+            let matches = match typename(obj) {
+                Some(t) => types.iter().any(|c| sg.type_matches(t, c)),
+                None => true,
+            };
+            if matches {
+                collect_mut(sg, value, &path[1..], visit);
+            }
+        }
+        Some(PathSegment::Field(key)) => {
+            if let Some(child) = value.as_object_mut().and_then(|o| o.get_mut(key)) {
+                collect_mut(sg, child, &path[1..], visit);
+            }
+        }
+    }
+}
+
 fn typename(obj: &Map<String, Value>) -> Option<&str> {
     obj.get("__typename").and_then(Value::as_str)
 }
@@ -186,19 +229,22 @@ pub fn get_mut<'a>(mut value: &'a mut Value, path: &[PathElem]) -> Option<&'a mu
     Some(value)
 }
 
+/// Merges fetched object fields into an existing object.
+pub fn merge_map(target: &mut Map<String, Value>, source: Map<String, Value>) {
+    for (k, v) in source {
+        match target.get_mut(&k) {
+            Some(existing) => deep_merge(existing, v),
+            None => {
+                target.insert(k, v);
+            }
+        }
+    }
+}
+
 /// Merges fetched data into existing data: objects key by key, lists item by item.
 pub fn deep_merge(target: &mut Value, source: Value) {
     match (target, source) {
-        (Value::Object(t), Value::Object(s)) => {
-            for (k, v) in s {
-                match t.get_mut(&k) {
-                    Some(existing) => deep_merge(existing, v),
-                    None => {
-                        t.insert(k, v);
-                    }
-                }
-            }
-        }
+        (Value::Object(t), Value::Object(s)) => merge_map(t, s),
         (Value::Array(t), Value::Array(s)) if t.len() == s.len() => {
             for (existing, v) in t.iter_mut().zip(s) {
                 deep_merge(existing, v);

@@ -89,6 +89,14 @@ fn lock(state: &Mutex<ExecState>) -> std::sync::MutexGuard<'_, ExecState> {
 /// entities it stands for.
 type GroupTargets = Vec<Vec<Vec<PathElem>>>;
 
+/// Where one entity group's results go.
+struct Targets {
+    by_rep: GroupTargets,
+    /// Representation index of each object the path traversal visits, in
+    /// traversal order (`None`: no representation was sent for it).
+    visits: Vec<Option<usize>>,
+}
+
 async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNode) {
     let mut variables = Map::new();
     for name in &fetch.variable_usages {
@@ -96,7 +104,7 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
             variables.insert(name.clone(), v.clone());
         }
     }
-    let mut targets: Vec<GroupTargets> = Vec::with_capacity(fetch.entity_groups.len());
+    let mut targets: Vec<Targets> = Vec::with_capacity(fetch.entity_groups.len());
     let mut batch_size = 0;
     if !fetch.entity_groups.is_empty() {
         let st = lock(state);
@@ -126,23 +134,25 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
     }
 }
 
-fn representations(
-    sg: &Supergraph,
-    data: &Value,
-    group: &EntityGroup,
-) -> (Vec<Value>, GroupTargets) {
+fn representations(sg: &Supergraph, data: &Value, group: &EntityGroup) -> (Vec<Value>, Targets) {
     let mut reps = Vec::new();
     let mut targets: GroupTargets = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut visits: Vec<Option<usize>> = Vec::new();
     let mut visit = |path: &[PathElem], obj: &Map<String, Value>| {
         let Some(mut rep) = entities::representation(sg, obj, &group.requires) else {
+            visits.push(None);
             return;
         };
         entities::apply_rewrites(sg, &mut rep, &group.input_rewrites);
         let key = rep.to_string();
         match seen.get(&key) {
-            Some(&i) => targets[i].push(path.to_vec()),
+            Some(&i) => {
+                visits.push(Some(i));
+                targets[i].push(path.to_vec());
+            }
             None => {
+                visits.push(Some(reps.len()));
                 seen.insert(key, reps.len());
                 reps.push(rep);
                 targets.push(vec![path.to_vec()]);
@@ -152,7 +162,13 @@ fn representations(
     for path in &group.paths {
         entities::collect(sg, data, path, &mut Vec::new(), &mut visit);
     }
-    (reps, targets)
+    (
+        reps,
+        Targets {
+            by_rep: targets,
+            visits,
+        },
+    )
 }
 
 fn merge_root(sg: &Supergraph, st: &mut ExecState, fetch: &FetchNode, response: SubgraphResponse) {
@@ -170,7 +186,7 @@ fn merge_entities(
     sg: &Supergraph,
     st: &mut ExecState,
     fetch: &FetchNode,
-    targets: &[GroupTargets],
+    targets: &[Targets],
     response: SubgraphResponse,
 ) {
     let mut data = match response.data {
@@ -181,29 +197,72 @@ fn merge_entities(
         let Some(Value::Array(items)) = data.remove(&group.response_key) else {
             continue;
         };
-        for (mut item, paths) in items.into_iter().zip(group_targets) {
-            entities::apply_rewrites(sg, &mut item, &group.output_rewrites);
-            // The entity keeps its own concrete type: an @interfaceObject
-            // subgraph would answer with the interface name.
-            if let Value::Object(fields) = &mut item {
-                fields.remove("__typename");
-            }
-            // Duplicated entities share one representation: clone for all but the last.
-            if let Some((last, rest)) = paths.split_last() {
-                for path in rest {
-                    if let Some(target) = entities::get_mut(&mut st.data, path) {
-                        entities::deep_merge(target, item.clone());
-                    }
+        let mut items: Vec<Value> = items
+            .into_iter()
+            .map(|mut item| {
+                entities::apply_rewrites(sg, &mut item, &group.output_rewrites);
+                // The entity keeps its own concrete type: an @interfaceObject
+                // subgraph would answer with the interface name.
+                if let Value::Object(fields) = &mut item {
+                    fields.remove("__typename");
                 }
-                if let Some(target) = entities::get_mut(&mut st.data, last) {
-                    entities::deep_merge(target, item);
-                }
-            }
-        }
+                item
+            })
+            .collect();
+        merge_group(sg, &mut st.data, group, group_targets, &mut items);
     }
     for raw in response.errors.into_iter().flatten() {
         let path = entity_error_path(fetch, targets, parse_path(&raw));
         st.errors.push(subgraph_error(raw, &fetch.service, path));
+    }
+}
+
+/// Writes each result into every entity it stands for. Re-walking the
+/// group's paths avoids a lookup from the root per entity; when the data
+/// changed shape since the representations were built, falls back to paths.
+fn merge_group(
+    sg: &Supergraph,
+    data: &mut Value,
+    group: &EntityGroup,
+    targets: &Targets,
+    items: &mut [Value],
+) {
+    let mut count = 0;
+    for path in &group.paths {
+        entities::collect(sg, data, path, &mut Vec::new(), &mut |_, _| count += 1);
+    }
+    if count == targets.visits.len() {
+        let mut uses: Vec<usize> = targets.by_rep.iter().map(Vec::len).collect();
+        let mut visit_index = 0;
+        let mut visit = |obj: &mut Map<String, Value>| {
+            let slot = targets.visits.get(visit_index).copied().flatten();
+            visit_index += 1;
+            let Some(rep) = slot else { return };
+            let (Some(left), Some(item)) = (uses.get_mut(rep), items.get_mut(rep)) else {
+                return;
+            };
+            *left = left.saturating_sub(1);
+            // The last user takes the value; earlier duplicates get copies.
+            let value = if *left == 0 {
+                std::mem::take(item)
+            } else {
+                item.clone()
+            };
+            if let Value::Object(fields) = value {
+                entities::merge_map(obj, fields);
+            }
+        };
+        for path in &group.paths {
+            entities::collect_mut(sg, data, path, &mut visit);
+        }
+        return;
+    }
+    for (item, paths) in items.iter().zip(&targets.by_rep) {
+        for path in paths {
+            if let Some(target) = entities::get_mut(data, path) {
+                entities::deep_merge(target, item.clone());
+            }
+        }
     }
 }
 
@@ -212,7 +271,7 @@ fn merge_entities(
 /// group sent a single representation, otherwise the first entity is blamed.
 fn entity_error_path(
     fetch: &FetchNode,
-    targets: &[GroupTargets],
+    targets: &[Targets],
     path: Option<Vec<PathElem>>,
 ) -> Option<Vec<PathElem>> {
     let path = path?;
@@ -226,7 +285,7 @@ fn entity_error_path(
     else {
         return first_target(targets);
     };
-    let group = targets.get(g)?;
+    let group = &targets.get(g)?.by_rep;
     let (index, rest) = match path.get(1) {
         Some(PathElem::Index(i)) => (*i, 2),
         _ if group.len() == 1 => (0, 1),
@@ -237,8 +296,13 @@ fn entity_error_path(
     Some(client)
 }
 
-fn first_target(targets: &[GroupTargets]) -> Option<Vec<PathElem>> {
-    targets.iter().flatten().flatten().next().cloned()
+fn first_target(targets: &[Targets]) -> Option<Vec<PathElem>> {
+    targets
+        .iter()
+        .flat_map(|t| t.by_rep.iter())
+        .flatten()
+        .next()
+        .cloned()
 }
 
 fn parse_path(raw: &Value) -> Option<Vec<PathElem>> {
@@ -272,7 +336,7 @@ fn subgraph_error(raw: Value, service: &str, path: Option<Vec<PathElem>>) -> Gra
 fn record_failure(
     st: &mut ExecState,
     fetch: &FetchNode,
-    targets: &[GroupTargets],
+    targets: &[Targets],
     failure: &FetchFailure,
 ) {
     let code = match failure {
@@ -288,7 +352,7 @@ fn record_failure(
     } else {
         targets
             .iter()
-            .flatten()
+            .flat_map(|t| t.by_rep.iter())
             .filter_map(|t| t.first().cloned())
             .collect()
     };
