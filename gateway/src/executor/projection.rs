@@ -158,18 +158,17 @@ impl<'p> Run<'p, '_> {
             return Value::Array(out);
         }
         let named = ty.inner_named_type().as_str();
-        let schema = self.p.supergraph.api_schema();
-        let is_leaf = matches!(
-            schema.types.get(named),
+        let declared = self.p.supergraph.api_schema().types.get(named);
+        if matches!(
+            declared,
             Some(ExtendedType::Scalar(_) | ExtendedType::Enum(_)) | None
-        );
-        if is_leaf {
+        ) {
             return value.clone();
         }
         let Value::Object(obj) = value else {
             return Value::Null;
         };
-        let runtime = match schema.types.get(named) {
+        let runtime = match declared {
             Some(ExtendedType::Object(_)) => named,
             _ => obj
                 .get("__typename")

@@ -3,7 +3,9 @@
 
 mod api_schema;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use ahash::{AHashMap, AHashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use apollo_compiler::schema::{ExtendedType, Implementers};
@@ -19,7 +21,7 @@ pub struct Supergraph {
     pub(crate) api_schema: Valid<Schema>,
     pub(crate) implementers: apollo_compiler::collections::HashMap<Name, Implementers>,
     /// Abstract type name → concrete object types, for fragment matching.
-    possible_types: HashMap<String, HashSet<String>>,
+    possible_types: AHashMap<String, AHashSet<String>>,
     /// Subgraph name → URL, as declared by `@join__graph(name:, url:)`.
     pub(crate) subgraph_urls: HashMap<String, String>,
 }
@@ -85,8 +87,8 @@ impl Supergraph {
 fn possible_types(
     schema: &Schema,
     implementers: &apollo_compiler::collections::HashMap<Name, Implementers>,
-) -> HashMap<String, HashSet<String>> {
-    let mut map: HashMap<String, HashSet<String>> = HashMap::new();
+) -> AHashMap<String, AHashSet<String>> {
+    let mut map: AHashMap<String, AHashSet<String>> = AHashMap::new();
     for (name, ty) in &schema.types {
         if let ExtendedType::Union(u) = ty {
             let members = u.members.iter().map(|m| m.name.to_string()).collect();
