@@ -185,11 +185,19 @@ async fn invalid_operations_are_rejected_with_codes_before_any_subgraph_call() {
 async fn requires_under_a_conditional_query_fragment_answers_cleanly() {
     let shop = start(Options::default()).await;
     let q = "query($x: Boolean!) { ... on Query @include(if: $x) { topProducts(first: 1) { shippingEstimate } } }";
-    let (status, body) = shop.post(json!({"query": q, "variables": {"x": true}})).await;
+    let (status, body) = shop
+        .post(json!({"query": q, "variables": {"x": true}}))
+        .await;
     if status == 200 {
-        assert_eq!(body, json!({"data": {"topProducts": [{"shippingEstimate": 50}]}}));
+        assert_eq!(
+            body,
+            json!({"data": {"topProducts": [{"shippingEstimate": 50}]}})
+        );
     } else {
-        assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_PLANNING_FAILED", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "QUERY_PLANNING_FAILED",
+            "{body}"
+        );
     }
     // The gateway keeps serving afterwards.
     let (status, _) = shop.query("{ me { name } }").await;
