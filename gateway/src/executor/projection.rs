@@ -66,6 +66,31 @@ impl Projector<'_> {
     }
 }
 
+/// A response path step borrowing the document's response keys, so that
+/// tracking the path costs no allocation; owned only when an error needs it.
+#[derive(Clone, Copy)]
+enum Step<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+impl Step<'_> {
+    fn same_as(&self, elem: &PathElem) -> bool {
+        match (self, elem) {
+            (Step::Key(a), PathElem::Key(b)) => *a == b.as_str(),
+            (Step::Index(a), PathElem::Index(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn owned(self) -> PathElem {
+        match self {
+            Step::Key(k) => PathElem::Key(k.to_string()),
+            Step::Index(i) => PathElem::Index(i),
+        }
+    }
+}
+
 struct Run<'p, 'e> {
     p: &'p Projector<'p>,
     errors: &'e mut Vec<GraphQLError>,
@@ -80,7 +105,7 @@ impl<'p> Run<'p, '_> {
         type_name: &str,
         sets: &[&'p SelectionSet],
         obj: &Map<String, Value>,
-        path: &mut Vec<PathElem>,
+        path: &mut Vec<Step<'p>>,
         is_root: bool,
     ) -> Option<Map<String, Value>> {
         let mut fields: Collected<'p> = Vec::new();
@@ -104,7 +129,7 @@ impl<'p> Run<'p, '_> {
                 out.insert(key.to_string(), v);
                 continue;
             }
-            path.push(PathElem::Key(key.to_string()));
+            path.push(Step::Key(key));
             let value = obj.get(key);
             let completed = self.complete(field.ty(), &group, value, path, type_name);
             path.pop();
@@ -119,7 +144,7 @@ impl<'p> Run<'p, '_> {
         ty: &Type,
         fields: &[&'p Node<Field>],
         value: Option<&Value>,
-        path: &mut Vec<PathElem>,
+        path: &mut Vec<Step<'p>>,
         parent_type: &str,
     ) -> Option<Value> {
         let v = self.complete_nullable(ty, fields, value, path);
@@ -135,7 +160,7 @@ impl<'p> Run<'p, '_> {
         ty: &Type,
         fields: &[&'p Node<Field>],
         value: Option<&Value>,
-        path: &mut Vec<PathElem>,
+        path: &mut Vec<Step<'p>>,
     ) -> Value {
         let Some(value) = value.filter(|v| !v.is_null()) else {
             return Value::Null;
@@ -147,7 +172,7 @@ impl<'p> Run<'p, '_> {
             let item_ty = ty.item_type();
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                path.push(PathElem::Index(i));
+                path.push(Step::Index(i));
                 let done = self.complete(item_ty, fields, Some(item), path, "");
                 path.pop();
                 match done {
@@ -247,12 +272,11 @@ impl<'p> Run<'p, '_> {
     }
 
     /// Reports a null in a non-null position unless an error already explains it.
-    fn null_error(&mut self, path: &[PathElem], parent_type: &str, field: &str) {
+    fn null_error(&mut self, path: &[Step<'p>], parent_type: &str, field: &str) {
         let explained = self.errors.iter().any(|e| {
-            e.path.as_ref().is_some_and(|p| {
-                let n = p.len().min(path.len());
-                p[..n] == path[..n]
-            })
+            e.path
+                .as_ref()
+                .is_some_and(|p| p.iter().zip(path).all(|(elem, step)| step.same_as(elem)))
         });
         if explained {
             return;
@@ -265,7 +289,7 @@ impl<'p> Run<'p, '_> {
         self.errors.push(GraphQLError {
             message,
             locations: None,
-            path: Some(path.to_vec()),
+            path: Some(path.iter().map(|s| s.owned()).collect()),
             extensions: Map::new(),
         });
     }
