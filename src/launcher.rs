@@ -109,7 +109,13 @@ async fn start_and_watch(
         None => say("the subgraphs are up (no gateway)."),
     }
     say("press Ctrl-C to stop");
-    platform.watch().await
+    platform
+        .watch(|| {
+            for message in embedded.map(EmbeddedDatabases::heal).unwrap_or_default() {
+                say(&message);
+            }
+        })
+        .await
 }
 
 /// Environment of a subgraph child: the variables `subgraph_kit::config` reads.

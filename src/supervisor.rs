@@ -103,11 +103,14 @@ impl Platform {
     }
 
     /// Run until a signal; a child that exits is reported and the others keep serving.
-    pub async fn watch(&mut self) -> anyhow::Result<()> {
+    /// `every_second` runs once a second meanwhile (the embedded databases' health check).
+    pub async fn watch(&mut self, mut every_second: impl FnMut()) -> anyhow::Result<()> {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 _ = self.interrupt.recv() => return Ok(()),
                 _ = self.terminate.recv() => return Ok(()),
+                _ = tick.tick() => every_second(),
                 Some(event) = self.events.recv() => {
                     let name = self.record_exit(event);
                     say(&format!("{name} exited; the other services keep running"));
