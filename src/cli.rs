@@ -23,6 +23,10 @@ pub enum Command {
     Subgraph {
         #[arg(value_enum)]
         name: Service,
+        /// Apply the subgraph's migrations to its schema and exit (a deployment's migration
+        /// step, run before the new version serves).
+        #[arg(long)]
+        migrate_only: bool,
     },
     /// Run the gateway in this process; every argument goes to the gateway's own command line.
     Gateway {

@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => launcher::run(cli.up),
-        Some(Command::Subgraph { name }) => services::run(name),
+        Some(Command::Subgraph { name, migrate_only }) => services::run(name, migrate_only),
         Some(Command::Gateway { args }) => gateway::run(args),
     }
 }

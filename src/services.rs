@@ -1,7 +1,7 @@
 //! The five subgraphs, and running one of them in this process.
 
 use clap::ValueEnum;
-use subgraph_kit::server::run as run_subgraph;
+use subgraph_kit::server::{migrate_only, run as run_subgraph};
 
 /// A CrowdCrunch subgraph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,9 +39,22 @@ impl Service {
     }
 }
 
-/// Run subgraph `service` until SIGINT or SIGTERM, exactly as its own binary would.
-pub fn run(service: Service) -> anyhow::Result<()> {
+/// Run subgraph `service` until SIGINT or SIGTERM, exactly as its own binary would; or, with
+/// `migrate_only`, apply its migrations and return.
+pub fn run(service: Service, migrate_only_flag: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
+    if migrate_only_flag {
+        runtime.block_on(async {
+            match service {
+                Service::Customers => migrate_only::<customers::Customers>().await,
+                Service::Orders => migrate_only::<orders::Orders>().await,
+                Service::Payments => migrate_only::<payments::Payments>().await,
+                Service::Fulfillment => migrate_only::<fulfillment::Fulfillment>().await,
+                Service::Returns => migrate_only::<returns::Returns>().await,
+            }
+        })?;
+        return Ok(());
+    }
     runtime.block_on(async {
         match service {
             Service::Customers => run_subgraph::<customers::Customers>().await,

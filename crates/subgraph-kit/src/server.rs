@@ -98,6 +98,18 @@ pub async fn run<S: Subgraph>() -> Result<(), RunError> {
     result
 }
 
+/// Apply subgraph `S`'s migrations (and the seed when configured), then return: what a
+/// deployment's migration step runs before a new version serves.
+pub async fn migrate_only<S: Subgraph>() -> Result<(), RunError> {
+    let config = ServiceConfig::load(S::NAME, S::DEFAULT_PORT)?;
+    crate::telemetry::init(S::NAME);
+    let pool = prepare::<S>(&config).await?;
+    pool.close().await;
+    tracing::info!(service = S::NAME, "migrations applied");
+    crate::telemetry::shutdown();
+    Ok(())
+}
+
 async fn run_instrumented<S: Subgraph>(config: &ServiceConfig) -> Result<(), RunError> {
     let pool = prepare::<S>(config).await?;
     let sampler = crate::metrics::spawn_pool_sampler(pool.clone(), POOL_SAMPLE_PERIOD);
