@@ -12,7 +12,9 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         crowdcrunch_gateway::telemetry::init();
-        crowdcrunch_gateway::run(cli).await
+        let result = crowdcrunch_gateway::run(cli).await;
+        crowdcrunch_gateway::telemetry::shutdown();
+        result
     })?;
     Ok(())
 }

@@ -11,6 +11,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     crowdcrunch_gateway::telemetry::init();
     let cli = crowdcrunch_gateway::Cli::parse();
-    crowdcrunch_gateway::run(cli).await?;
+    let result = crowdcrunch_gateway::run(cli).await;
+    crowdcrunch_gateway::telemetry::shutdown();
+    result?;
     Ok(())
 }

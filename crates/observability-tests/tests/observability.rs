@@ -247,7 +247,6 @@ async fn log_lines_carry_the_trace_and_span_ids_of_their_request() {
 const SUPERGRAPH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/supergraph.graphql");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs crowdcrunch-gateway built with its `otel` feature (gateway/src/telemetry)"]
 async fn one_gateway_query_is_one_trace_through_two_subgraphs_down_to_sql() {
     let otlp = OtlpReceiver::start().await.expect("start OTLP receiver");
     let db = TestDb::create().await;

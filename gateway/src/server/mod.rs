@@ -102,8 +102,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
     if state.playground {
         app = app.merge(crate::playground::routes::<AppState>());
     }
-    app.layer(DefaultBodyLimit::max(body_limit))
-        .with_state(state)
+    crate::telemetry::instrument(app.layer(DefaultBodyLimit::max(body_limit))).with_state(state)
 }
 
 /// Starts a gateway serving `supergraph_sdl` on `config.listen` (port 0 is

@@ -3,10 +3,8 @@
 //! With the `otel` feature: JSON logs carrying trace and span ids ([`logs`]), OTLP/HTTP trace
 //! export configured by the standard `OTEL_*` variables ([`otel`]), W3C `traceparent` in and
 //! out ([`propagation`]) and the Prometheus recorder behind `GET /metrics` ([`metrics`]).
-//! Without it (until `gateway/Cargo.toml` declares the feature and its dependencies), only
+//! Without it (`--no-default-features`), only
 //! the JSON logs of `tracing-subscriber`, with the same public functions as no-ops.
-// The feature is named before the manifest declares it; see the crate's README/report.
-#![allow(unexpected_cfgs)]
 
 #[cfg(feature = "otel")]
 pub mod logs;
