@@ -3,9 +3,10 @@
 use super::Supergraph;
 use crate::planner;
 
+/// The public federation benchmark fixture, vendored (MIT) by the bench-subgraphs crate.
 const BENCH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/bench/guild-federation"
+    "/../crates/bench-subgraphs/data"
 );
 
 fn bench_supergraph() -> Supergraph {
