@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod db;
+pub mod entity_batch;
 pub mod error;
 pub mod idempotency;
 pub mod ids;

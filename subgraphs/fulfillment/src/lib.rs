@@ -44,7 +44,7 @@ pub fn schema(pool: PgPool) -> FulfillmentSchema {
     async_graphql::Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)
-        .extension(PerRequest)
+        .extension(PerRequest::default())
         .data(DataLoader::new(ShipmentById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(
             ShipmentsByOrder(pool.clone()),

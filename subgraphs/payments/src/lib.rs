@@ -45,7 +45,7 @@ pub fn schema(pool: PgPool) -> PaymentsSchema {
     async_graphql::Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)
-        .extension(PerRequest)
+        .extension(PerRequest::default())
         .data(DataLoader::new(PaymentById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(PaymentsByOrder(pool.clone()), tokio::spawn))
         .data(pool)

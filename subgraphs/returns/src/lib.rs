@@ -44,7 +44,7 @@ pub fn schema(pool: PgPool) -> ReturnsSchema {
     async_graphql::Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)
-        .extension(PerRequest)
+        .extension(PerRequest::default())
         .data(DataLoader::new(ReturnById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(ReturnsByOrder(pool.clone()), tokio::spawn))
         .data(DataLoader::new(

@@ -1,41 +1,12 @@
-//! One SQL statement per `_entities` request, whatever its size.
-//!
-//! A `DataLoader` batches what arrives within its delay, so a large `_entities` request can
-//! be split into several batches when resolving it takes longer than the delay. Instead, the
-//! first resolver of a request that needs entity data reads every representation of its type
-//! and loads them all at once; the other resolvers of the request wait for that one load. The
-//! state lives in request data added by the [`PerRequest`] extension (nothing is shared
-//! between requests), one per `_entities` field: a gateway may alias several in one request.
+//! The entity batches of this subgraph's `_entities` requests (see
+//! [`subgraph_kit::entity_batch`]): one SQL statement per request, whatever its size.
 
 use crate::domain::Return;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
-use async_graphql::{Any, Context, Request, ServerResult, Value};
-use std::collections::HashMap;
-use std::future::Future;
-use std::hash::Hash;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use subgraph_kit::{AppError, AppResult};
-use tokio::sync::OnceCell;
+use async_graphql::Context;
+use std::sync::Arc;
+pub use subgraph_kit::entity_batch::{Batch, LoadError};
+use subgraph_kit::AppError;
 use uuid::Uuid;
-
-/// A failed load, shared by every resolver that waited for it.
-pub type LoadError = Arc<AppError>;
-
-/// The entity batches of one request, by `_entities` field (alias or name).
-#[derive(Default)]
-pub struct RequestBatches(Mutex<HashMap<String, Arc<EntityBatch>>>);
-
-/// The batch of the `_entities` field `ctx` resolves (call from an entity resolver).
-pub fn entity_batch(ctx: &Context<'_>) -> Option<Arc<EntityBatch>> {
-    let batches = ctx.data_opt::<RequestBatches>()?;
-    let field = ctx.field();
-    let key = field.alias().unwrap_or(field.name()).to_string();
-    // A panic elsewhere while holding the lock leaves the map itself consistent.
-    let mut map = batches.0.lock().unwrap_or_else(PoisonError::into_inner);
-    Some(map.entry(key).or_default().clone())
-}
 
 /// The entity data of one `_entities` field.
 #[derive(Default)]
@@ -45,105 +16,15 @@ pub struct EntityBatch {
     pub payment_returns: Batch<Uuid, Vec<Return>>,
 }
 
-/// The keys of one entity type in this request's representations, and their values loaded
-/// once.
-pub struct Batch<K, V> {
-    keys: OnceLock<Vec<K>>,
-    values: OnceCell<Result<HashMap<K, V>, LoadError>>,
+/// The batch of the `_entities` field `ctx` resolves (call from an entity resolver).
+pub fn entity_batch(ctx: &Context<'_>) -> Option<Arc<EntityBatch>> {
+    subgraph_kit::entity_batch::entity_batch::<EntityBatch>(ctx)
 }
 
-impl<K, V> Default for Batch<K, V> {
-    fn default() -> Self {
-        Batch {
-            keys: OnceLock::new(),
-            values: OnceCell::new(),
-        }
-    }
-}
-
-impl<K: Clone + Eq + Hash, V: Clone> Batch<K, V> {
-    /// Record the keys of every `typename` representation (call from its entity resolver,
-    /// whose context holds the `representations` argument). Unparsable keys are skipped:
-    /// they resolve to null anyway.
-    pub fn note(
-        &self,
-        ctx: &Context<'_>,
-        typename: &str,
-        field: &str,
-        parse: impl Fn(&str) -> Option<K>,
-    ) {
-        self.keys.get_or_init(|| {
-            let Ok((_, reps)) = ctx.param_value::<Vec<Any>>("representations", None) else {
-                return Vec::new();
-            };
-            reps.iter()
-                .filter_map(|Any(rep)| match rep {
-                    Value::Object(fields)
-                        if matches!(fields.get("__typename"), Some(Value::String(t)) if t == typename) =>
-                    {
-                        match fields.get(field) {
-                            Some(Value::String(key)) => parse(key),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                })
-                .collect()
-        });
-    }
-
-    /// Whether [`Batch::note`] ran in this request.
-    pub fn is_noted(&self) -> bool {
-        self.keys.get().is_some()
-    }
-
-    /// The value of `key`, loading every noted key (or just `key` if none were noted) with
-    /// one call of `load` per request.
-    pub async fn get<F, Fut>(&self, key: &K, load: F) -> Result<Option<V>, LoadError>
-    where
-        F: FnOnce(Vec<K>) -> Fut,
-        Fut: Future<Output = AppResult<HashMap<K, V>>>,
-    {
-        let values = self
-            .values
-            .get_or_init(|| async {
-                let keys = self
-                    .keys
-                    .get()
-                    .cloned()
-                    .unwrap_or_else(|| vec![key.clone()]);
-                load(keys).await.map_err(|e| {
-                    tracing::error!(error = ?e, "entity batch load failed");
-                    Arc::new(e)
-                })
-            })
-            .await;
-        Ok(values.as_ref().map_err(Arc::clone)?.get(key).cloned())
-    }
-}
+/// Schema extension giving every request fresh entity batches.
+pub type PerRequest = subgraph_kit::entity_batch::PerRequest<EntityBatch>;
 
 /// Turn a shared load failure into a resolver error (code INTERNAL_SERVER_ERROR).
 pub fn load_failed(_: LoadError) -> AppError {
     AppError::Internal("could not load returns".into())
-}
-
-/// Schema extension giving every request fresh [`RequestBatches`].
-pub struct PerRequest;
-
-impl ExtensionFactory for PerRequest {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PerRequest)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for PerRequest {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(RequestBatches::default())).await
-    }
 }
