@@ -130,7 +130,7 @@ impl Engine {
                     .await
             }
             None => executor::ExecState {
-                data: Value::Object(Map::new()),
+                data: executor::value::Value::Object(Default::default()),
                 errors: Vec::new(),
             },
         };

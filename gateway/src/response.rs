@@ -11,6 +11,36 @@ pub enum PathElem {
     Key(String),
 }
 
+/// A response path step borrowing its key, so that tracking a path while
+/// walking data costs no allocation; made owned only when an error needs it.
+#[derive(Debug, Clone, Copy)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl Step<'_> {
+    pub fn same_as(&self, elem: &PathElem) -> bool {
+        match (self, elem) {
+            (Step::Key(a), PathElem::Key(b)) => *a == b.as_str(),
+            (Step::Index(a), PathElem::Index(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    pub fn owned(self) -> PathElem {
+        match self {
+            Step::Key(k) => PathElem::Key(k.to_string()),
+            Step::Index(i) => PathElem::Index(i),
+        }
+    }
+}
+
+/// Owned copy of a borrowed path.
+pub fn owned_path(steps: &[Step<'_>]) -> Vec<PathElem> {
+    steps.iter().map(|s| s.owned()).collect()
+}
+
 /// A GraphQL error as sent to clients.
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphQLError {
@@ -48,11 +78,33 @@ impl GraphQLError {
 }
 
 /// The body of a GraphQL response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Response {
-    /// Absent for request errors (parse, validation, variables).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The JSON text of `data`; absent for request errors (parse,
+    /// validation, variables).
+    pub data: Option<Vec<u8>>,
     pub errors: Vec<GraphQLError>,
+}
+
+impl Response {
+    /// The response as JSON text.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.data.as_ref().map_or(0, Vec::len) + 64);
+        out.push(b'{');
+        if let Some(data) = &self.data {
+            out.extend_from_slice(b"\"data\":");
+            out.extend_from_slice(data);
+        }
+        if !self.errors.is_empty() {
+            if self.data.is_some() {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"errors\":");
+            if serde_json::to_writer(&mut out, &self.errors).is_err() {
+                out.extend_from_slice(b"[{\"message\":\"cannot encode errors\"}]");
+            }
+        }
+        out.push(b'}');
+        out
+    }
 }

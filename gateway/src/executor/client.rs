@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Deserialize;
 
+use super::value::Value;
 use crate::Error;
 
 /// Where and how to reach one subgraph.
@@ -30,7 +30,7 @@ pub struct SubgraphResponse {
     #[serde(default)]
     pub data: Option<Value>,
     #[serde(default)]
-    pub errors: Option<Vec<Value>>,
+    pub errors: Option<Vec<serde_json::Value>>,
 }
 
 /// Why a subgraph gave no usable answer.
@@ -48,13 +48,6 @@ pub enum FetchFailure {
     Body(String),
 }
 
-#[derive(Serialize)]
-struct Request<'a> {
-    query: &'a str,
-    #[serde(skip_serializing_if = "Map::is_empty")]
-    variables: &'a Map<String, Value>,
-}
-
 impl SubgraphClient {
     pub fn new(endpoints: HashMap<String, Endpoint>) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
@@ -66,15 +59,14 @@ impl SubgraphClient {
         Ok(Self { http, endpoints })
     }
 
-    /// Sends one operation; records the subgraph metrics.
+    /// Sends one GraphQL request body; records the subgraph metrics.
     pub async fn fetch(
         &self,
         subgraph: &str,
-        query: &str,
-        variables: &Map<String, Value>,
+        body: Vec<u8>,
     ) -> Result<SubgraphResponse, FetchFailure> {
         let started = Instant::now();
-        let result = self.send(subgraph, query, variables).await;
+        let result = self.send(subgraph, body).await;
         let status = match &result {
             Ok(_) => "ok",
             Err(FetchFailure::Timeout) => "timeout",
@@ -89,18 +81,11 @@ impl SubgraphClient {
         result
     }
 
-    async fn send(
-        &self,
-        subgraph: &str,
-        query: &str,
-        variables: &Map<String, Value>,
-    ) -> Result<SubgraphResponse, FetchFailure> {
+    async fn send(&self, subgraph: &str, body: Vec<u8>) -> Result<SubgraphResponse, FetchFailure> {
         let endpoint = self
             .endpoints
             .get(subgraph)
             .ok_or_else(|| FetchFailure::UnknownSubgraph(subgraph.to_string()))?;
-        let body = serde_json::to_vec(&Request { query, variables })
-            .map_err(|e| FetchFailure::Transport(e.to_string()))?;
         let mut headers = http::HeaderMap::new();
         headers.insert(
             http::header::CONTENT_TYPE,

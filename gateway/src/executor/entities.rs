@@ -1,22 +1,22 @@
 //! Finding entities in response data, building their representations,
 //! applying planner rewrites and merging fetched data back.
 
-use serde_json::{Map, Value};
-
+use super::value::{Object, Value};
 use crate::planner::plan::{PathSegment, Rewrite, RewriteSegment, Selection};
-use crate::response::PathElem;
+use crate::response::Step;
 use crate::supergraph::Supergraph;
 
 /// Called with each entity object and its concrete response path.
-pub type Visitor<'v> = dyn FnMut(&[PathElem], &Map<String, Value>) + 'v;
+pub type Visitor<'a, 'v> = dyn FnMut(&[Step<'a>], &Object) + 'v;
 
-/// Visits every object reached by `path`, with its concrete response path.
-pub fn collect(
+/// Visits every object reached by `path`, with its concrete response path
+/// (borrowed from the plan, so tracking it allocates nothing).
+pub fn collect<'a>(
     sg: &Supergraph,
     value: &Value,
-    path: &[PathSegment],
-    current: &mut Vec<PathElem>,
-    visit: &mut Visitor<'_>,
+    path: &'a [PathSegment],
+    current: &mut Vec<Step<'a>>,
+    visit: &mut Visitor<'a, '_>,
 ) {
     if let Value::Array(items) = value {
         // Lists are traversed whether or not the planner wrote an explicit `@`.
@@ -25,7 +25,7 @@ pub fn collect(
             _ => path,
         };
         for (i, item) in items.iter().enumerate() {
-            current.push(PathElem::Index(i));
+            current.push(Step::Index(i));
             collect(sg, item, rest, current, visit);
             current.pop();
         }
@@ -36,17 +36,13 @@ pub fn collect(
         None => visit(current, obj),
         Some(PathSegment::List) => collect(sg, value, &path[1..], current, visit),
         Some(PathSegment::TypeCondition(types)) => {
-            let matches = match typename(obj) {
-                Some(t) => types.iter().any(|c| sg.type_matches(t, c)),
-                None => true,
-            };
-            if matches {
+            if type_applies(sg, obj, types) {
                 collect(sg, value, &path[1..], current, visit);
             }
         }
         Some(PathSegment::Field(key)) => {
             if let Some(child) = obj.get(key) {
-                current.push(PathElem::Key(key.clone()));
+                current.push(Step::Key(key));
                 collect(sg, child, &path[1..], current, visit);
                 current.pop();
             }
@@ -60,7 +56,7 @@ pub fn collect_mut(
     sg: &Supergraph,
     value: &mut Value,
     path: &[PathSegment],
-    visit: &mut dyn FnMut(&mut Map<String, Value>),
+    visit: &mut dyn FnMut(&mut Object),
 ) {
     if let Value::Array(items) = value {
         let rest = match path.first() {
@@ -72,32 +68,33 @@ pub fn collect_mut(
         }
         return;
     }
+    let Value::Object(obj) = value else { return };
     match path.first() {
-        None => {
-            if let Value::Object(obj) = value {
-                visit(obj);
-            }
-        }
+        None => visit(obj),
         Some(PathSegment::List) => collect_mut(sg, value, &path[1..], visit),
         Some(PathSegment::TypeCondition(types)) => {
-            let Value::Object(obj) = &*value else { return };
-            let matches = match typename(obj) {
-                Some(t) => types.iter().any(|c| sg.type_matches(t, c)),
-                None => true,
-            };
-            if matches {
+            if type_applies(sg, obj, types) {
                 collect_mut(sg, value, &path[1..], visit);
             }
         }
         Some(PathSegment::Field(key)) => {
-            if let Some(child) = value.as_object_mut().and_then(|o| o.get_mut(key)) {
+            if let Some(child) = obj.get_mut(key) {
                 collect_mut(sg, child, &path[1..], visit);
             }
         }
     }
 }
 
-fn typename(obj: &Map<String, Value>) -> Option<&str> {
+/// An object without `__typename` is assumed to match: the planner asks for
+/// it wherever the type is abstract.
+fn type_applies(sg: &Supergraph, obj: &Object, types: &[String]) -> bool {
+    match typename(obj) {
+        Some(t) => types.iter().any(|c| sg.type_matches(t, c)),
+        None => true,
+    }
+}
+
+fn typename(obj: &Object) -> Option<&str> {
     obj.get("__typename").and_then(Value::as_str)
 }
 
@@ -105,12 +102,8 @@ fn typename(obj: &Map<String, Value>) -> Option<&str> {
 /// An entity missing a required field (e.g. because the fetch that should
 /// have provided it failed) gets no representation: sending it would only
 /// make the subgraph fail on the whole batch.
-pub fn representation(
-    sg: &Supergraph,
-    obj: &Map<String, Value>,
-    requires: &[Selection],
-) -> Option<Value> {
-    let mut out = Map::new();
+pub fn representation(sg: &Supergraph, obj: &Object, requires: &[Selection]) -> Option<Value> {
+    let mut out = Object::with_capacity(requires.len());
     let mut complete = true;
     select_into(sg, obj, requires, &mut out, &mut complete);
     (complete && !out.is_empty()).then_some(Value::Object(out))
@@ -118,9 +111,9 @@ pub fn representation(
 
 fn select_into(
     sg: &Supergraph,
-    obj: &Map<String, Value>,
+    obj: &Object,
     sels: &[Selection],
-    out: &mut Map<String, Value>,
+    out: &mut Object,
     complete: &mut bool,
 ) {
     for sel in sels {
@@ -139,7 +132,7 @@ fn select_into(
                 } else {
                     select_value(sg, value, selections)
                 };
-                out.insert(key.clone(), projected);
+                out.insert(key.as_str(), projected);
             }
             Selection::InlineFragment {
                 type_condition,
@@ -157,7 +150,7 @@ fn select_into(
 fn select_value(sg: &Supergraph, value: &Value, sels: &[Selection]) -> Value {
     match value {
         Value::Object(obj) => {
-            let mut out = Map::new();
+            let mut out = Object::with_capacity(sels.len());
             // Nested selections tolerate missing fields: only the entity's own
             // fields decide whether it can be represented.
             select_into(sg, obj, sels, &mut out, &mut true);
@@ -177,11 +170,11 @@ pub fn apply_rewrites(sg: &Supergraph, value: &mut Value, rewrites: &[Rewrite]) 
     for rw in rewrites {
         match rw {
             Rewrite::ValueSetter { path, value: v } => rewrite_at(sg, value, path, &|obj, key| {
-                obj.insert(key.to_string(), Value::String(v.clone()));
+                obj.insert(key, Value::String(v.as_str().into()));
             }),
             Rewrite::KeyRenamer { path, rename_to } => rewrite_at(sg, value, path, &|obj, key| {
                 if let Some(moved) = obj.remove(key) {
-                    obj.insert(rename_to.clone(), moved);
+                    obj.insert(rename_to.as_str(), moved);
                 }
             }),
         }
@@ -192,7 +185,7 @@ fn rewrite_at(
     sg: &Supergraph,
     value: &mut Value,
     path: &[RewriteSegment],
-    act: &dyn Fn(&mut Map<String, Value>, &str),
+    act: &dyn Fn(&mut Object, &str),
 ) {
     if let Value::Array(items) = value {
         for item in items {
@@ -217,26 +210,12 @@ fn rewrite_at(
     }
 }
 
-/// The value at a concrete path, for writing.
-pub fn get_mut<'a>(mut value: &'a mut Value, path: &[PathElem]) -> Option<&'a mut Value> {
-    for elem in path {
-        value = match (elem, value) {
-            (PathElem::Key(k), Value::Object(obj)) => obj.get_mut(k)?,
-            (PathElem::Index(i), Value::Array(items)) => items.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(value)
-}
-
 /// Merges fetched object fields into an existing object.
-pub fn merge_map(target: &mut Map<String, Value>, source: Map<String, Value>) {
+pub fn merge_map(target: &mut Object, source: Object) {
     for (k, v) in source {
         match target.get_mut(&k) {
             Some(existing) => deep_merge(existing, v),
-            None => {
-                target.insert(k, v);
-            }
+            None => target.push(k, v),
         }
     }
 }

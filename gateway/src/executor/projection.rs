@@ -1,63 +1,66 @@
-//! Builds the client response from raw fetched data, following the client's
+//! Writes the client response from raw fetched data, following the client's
 //! operation: response keys and field order, `__typename`, fragments,
 //! `@skip`/`@include`, and GraphQL null propagation.
+//!
+//! The JSON text is written directly, without building a second tree: a
+//! null that propagates truncates the output back to where its nearest
+//! nullable ancestor began and writes `null` there. Which fields a selection
+//! yields for a runtime type is worked out once per request, not per object.
+
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use apollo_compiler::ast::Type;
 use apollo_compiler::executable::{ExecutableDocument, Field, Operation, Selection, SelectionSet};
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::Node;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value as JsonValue};
 
-use crate::response::{GraphQLError, PathElem};
+use super::value::{write_str, Object, Value};
+use crate::response::{owned_path, GraphQLError, Step};
 use crate::supergraph::Supergraph;
 
 /// Projection inputs that stay fixed for one request.
 pub struct Projector<'a> {
     pub supergraph: &'a Supergraph,
     pub document: &'a ExecutableDocument,
-    pub variables: &'a Map<String, Value>,
+    pub variables: &'a Map<String, JsonValue>,
     /// Root introspection results, by response key.
-    pub introspection: Option<&'a Map<String, Value>>,
+    pub introspection: Option<&'a Map<String, JsonValue>>,
 }
 
 impl Projector<'_> {
-    /// Projects the operation over `data`; returns `null` when a non-null
-    /// root field is null.
-    pub fn project(
-        &self,
-        operation: &Operation,
-        data: &Value,
+    /// The JSON text of the response's `data`: `null` when a non-null root
+    /// field is null.
+    pub fn project<'s>(
+        &'s self,
+        operation: &'s Operation,
+        data: &'s Value,
         errors: &mut Vec<GraphQLError>,
-    ) -> Value {
-        let empty = Map::new();
+    ) -> Vec<u8> {
+        let empty = Object::default();
         let root = data.as_object().unwrap_or(&empty);
         let root_type = operation.object_type().as_str();
-        let mut path = Vec::new();
-        let mut run = Run { p: self, errors };
-        match run.object(
-            root_type,
-            &[&operation.selection_set],
-            root,
-            &mut path,
-            true,
-        ) {
-            Some(map) => Value::Object(map),
-            None => Value::Null,
+        let mut run = Run {
+            p: self,
+            errors,
+            out: Vec::with_capacity(4096),
+            memo: HashMap::default(),
+        };
+        let plan = run.plan_fields(root_type, &[&operation.selection_set], true);
+        if !run.object(root_type, &plan, root, &mut Vec::new()) {
+            run.out.clear();
+            run.out.extend_from_slice(b"null");
         }
+        run.out
     }
-}
 
-impl Projector<'_> {
     /// Whether any root field survives `@skip`/`@include`; if none does,
     /// the answer is `{"data":{}}` and no subgraph is called.
-    pub fn selects_anything(&self, operation: &Operation) -> bool {
-        let mut errors = Vec::new();
-        let run = Run {
-            p: self,
-            errors: &mut errors,
-        };
+    pub fn selects_anything<'s>(&'s self, operation: &'s Operation) -> bool {
         let mut fields = Vec::new();
-        run.collect(
+        collect(
+            self,
             operation.object_type().as_str(),
             &operation.selection_set,
             &mut fields,
@@ -66,213 +69,218 @@ impl Projector<'_> {
     }
 }
 
-/// A response path step borrowing the document's response keys, so that
-/// tracking the path costs no allocation; owned only when an error needs it.
-#[derive(Clone, Copy)]
-enum Step<'p> {
-    Key(&'p str),
-    Index(usize),
+/// One response key of a selection for one runtime type.
+struct FieldPlan<'s> {
+    key: &'s str,
+    kind: Kind<'s>,
 }
 
-impl Step<'_> {
-    fn same_as(&self, elem: &PathElem) -> bool {
-        match (self, elem) {
-            (Step::Key(a), PathElem::Key(b)) => *a == b.as_str(),
-            (Step::Index(a), PathElem::Index(b)) => a == b,
-            _ => false,
-        }
-    }
-
-    fn owned(self) -> PathElem {
-        match self {
-            Step::Key(k) => PathElem::Key(k.to_string()),
-            Step::Index(i) => PathElem::Index(i),
-        }
-    }
+enum Kind<'s> {
+    Typename,
+    /// `__schema` / `__type` at the root, answered by the gateway.
+    Introspection,
+    Field(FieldInfo<'s>),
 }
 
-struct Run<'p, 'e> {
-    p: &'p Projector<'p>,
+struct FieldInfo<'s> {
+    name: &'s str,
+    ty: &'s Type,
+    /// Selection sets of every field merged under this response key.
+    sets: Vec<&'s SelectionSet>,
+    named_type: &'s str,
+    named: NamedKind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum NamedKind {
+    /// Scalars, enums (and unknown types): written as they came.
+    Leaf,
+    Object,
+    /// Interfaces and unions: the runtime type comes from `__typename`.
+    Abstract,
+}
+
+/// Plans of sub-selections, by (selection sets' identity, runtime type).
+type Memo<'s> = HashMap<(usize, &'s str), Rc<[FieldPlan<'s>]>, ahash::RandomState>;
+
+struct Run<'s, 'e> {
+    p: &'s Projector<'s>,
     errors: &'e mut Vec<GraphQLError>,
+    out: Vec<u8>,
+    memo: Memo<'s>,
 }
 
-/// Grouped fields of one response key, in document order.
-type Collected<'d> = Vec<(&'d str, Vec<&'d Node<Field>>)>;
-
-impl<'p> Run<'p, '_> {
+impl<'s> Run<'s, '_> {
+    /// Writes an object; `false` means null propagates to the parent (the
+    /// output is left as it was before the call).
     fn object(
         &mut self,
-        type_name: &str,
-        sets: &[&'p SelectionSet],
-        obj: &Map<String, Value>,
-        path: &mut Vec<Step<'p>>,
-        is_root: bool,
-    ) -> Option<Map<String, Value>> {
-        let mut fields: Collected<'p> = Vec::new();
-        for set in sets {
-            self.collect(type_name, set, &mut fields);
-        }
-        let mut out = Map::with_capacity(fields.len());
-        for (key, group) in fields {
-            let field = group[0];
-            if field.name == "__typename" {
-                out.insert(key.to_string(), Value::String(type_name.to_string()));
-                continue;
+        type_name: &'s str,
+        plan: &[FieldPlan<'s>],
+        obj: &'s Object,
+        path: &mut Vec<Step<'s>>,
+    ) -> bool {
+        let start = self.out.len();
+        self.out.push(b'{');
+        for (i, f) in plan.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
             }
-            if is_root && (field.name == "__schema" || field.name == "__type") {
-                let v = self
-                    .p
-                    .introspection
-                    .and_then(|m| m.get(key))
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                out.insert(key.to_string(), v);
-                continue;
+            // Response keys are GraphQL names: nothing to escape.
+            self.out.push(b'"');
+            self.out.extend_from_slice(f.key.as_bytes());
+            self.out.extend_from_slice(b"\":");
+            match &f.kind {
+                Kind::Typename => write_str(&mut self.out, type_name),
+                Kind::Introspection => match self.p.introspection.and_then(|m| m.get(f.key)) {
+                    Some(v) => {
+                        let _ = serde_json::to_writer(&mut self.out, v);
+                    }
+                    None => self.out.extend_from_slice(b"null"),
+                },
+                Kind::Field(field) => {
+                    path.push(Step::Key(f.key));
+                    let ok = self.complete(field, field.ty, obj.get(f.key), path, type_name);
+                    path.pop();
+                    if !ok {
+                        self.out.truncate(start);
+                        return false;
+                    }
+                }
             }
-            path.push(Step::Key(key));
-            let value = obj.get(key);
-            let completed = self.complete(field.ty(), &group, value, path, type_name);
-            path.pop();
-            out.insert(key.to_string(), completed?);
         }
-        Some(out)
+        self.out.push(b'}');
+        true
     }
 
-    /// `None` means: null that must propagate to the parent.
+    /// Writes a value or `null`; `false` means a null in a non-null position
+    /// that must propagate.
     fn complete(
         &mut self,
-        ty: &Type,
-        fields: &[&'p Node<Field>],
-        value: Option<&Value>,
-        path: &mut Vec<Step<'p>>,
+        field: &FieldInfo<'s>,
+        ty: &'s Type,
+        value: Option<&'s Value>,
+        path: &mut Vec<Step<'s>>,
         parent_type: &str,
-    ) -> Option<Value> {
-        let v = self.complete_nullable(ty, fields, value, path);
-        if v.is_null() && ty.is_non_null() {
-            self.null_error(path, parent_type, fields[0].name.as_str());
-            return None;
+    ) -> bool {
+        let mark = self.out.len();
+        if self.complete_nullable(field, ty, value, path) {
+            return true;
         }
-        Some(v)
+        self.out.truncate(mark);
+        self.out.extend_from_slice(b"null");
+        if ty.is_non_null() {
+            self.null_error(path, parent_type, field.name);
+            return false;
+        }
+        true
     }
 
+    /// `false`: the value is null (whatever was written must be discarded).
     fn complete_nullable(
         &mut self,
-        ty: &Type,
-        fields: &[&'p Node<Field>],
-        value: Option<&Value>,
-        path: &mut Vec<Step<'p>>,
-    ) -> Value {
+        field: &FieldInfo<'s>,
+        ty: &'s Type,
+        value: Option<&'s Value>,
+        path: &mut Vec<Step<'s>>,
+    ) -> bool {
         let Some(value) = value.filter(|v| !v.is_null()) else {
-            return Value::Null;
+            return false;
         };
         if ty.is_list() {
             let Value::Array(items) = value else {
-                return Value::Null;
+                return false;
             };
             let item_ty = ty.item_type();
-            let mut out = Vec::with_capacity(items.len());
+            self.out.push(b'[');
             for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(b',');
+                }
                 path.push(Step::Index(i));
-                let done = self.complete(item_ty, fields, Some(item), path, "");
+                let ok = self.complete(field, item_ty, Some(item), path, "");
                 path.pop();
-                match done {
-                    Some(v) => out.push(v),
-                    None => return Value::Null,
+                if !ok {
+                    return false;
                 }
             }
-            return Value::Array(out);
+            self.out.push(b']');
+            return true;
         }
-        let named = ty.inner_named_type().as_str();
-        let declared = self.p.supergraph.api_schema().types.get(named);
-        if matches!(
-            declared,
-            Some(ExtendedType::Scalar(_) | ExtendedType::Enum(_)) | None
-        ) {
-            return value.clone();
+        if field.named == NamedKind::Leaf {
+            value.write_json(&mut self.out);
+            return true;
         }
         let Value::Object(obj) = value else {
-            return Value::Null;
+            return false;
         };
-        let runtime = match declared {
-            Some(ExtendedType::Object(_)) => named,
-            _ => obj
+        let runtime = match field.named {
+            NamedKind::Abstract => obj
                 .get("__typename")
                 .and_then(Value::as_str)
-                .unwrap_or(named),
+                .unwrap_or(field.named_type),
+            _ => field.named_type,
         };
-        let sets: Vec<&'p SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-        match self.object(runtime, &sets, obj, path, false) {
-            Some(map) => Value::Object(map),
-            None => Value::Null,
-        }
+        let plan = self.plan_for(field, runtime);
+        self.object(runtime, &plan, obj, path)
     }
 
-    fn collect(&self, type_name: &str, set: &'p SelectionSet, out: &mut Collected<'p>) {
-        for sel in &set.selections {
-            match sel {
-                Selection::Field(f) => {
-                    if !self.included(&f.directives) {
-                        continue;
-                    }
-                    let key = f.response_key().as_str();
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, group)) => group.push(f),
-                        None => out.push((key, vec![f])),
-                    }
-                }
-                Selection::InlineFragment(inline) => {
-                    if !self.included(&inline.directives) {
-                        continue;
-                    }
-                    let applies = inline
-                        .type_condition
-                        .as_ref()
-                        .is_none_or(|c| self.p.supergraph.type_matches(type_name, c));
-                    if applies {
-                        self.collect(type_name, &inline.selection_set, out);
-                    }
-                }
-                Selection::FragmentSpread(spread) => {
-                    if !self.included(&spread.directives) {
-                        continue;
-                    }
-                    let Some(fragment) = self.p.document.fragments.get(&spread.fragment_name)
-                    else {
-                        continue;
+    fn plan_for(&mut self, field: &FieldInfo<'s>, runtime: &'s str) -> Rc<[FieldPlan<'s>]> {
+        // A field's `sets` live as long as the plan holding it, which the
+        // memo (or the root) keeps for the whole run: the address is an id.
+        let key = (field.sets.as_ptr() as usize, runtime);
+        if let Some(plan) = self.memo.get(&key) {
+            return plan.clone();
+        }
+        let plan = self.plan_fields(runtime, &field.sets, false);
+        self.memo.insert(key, plan.clone());
+        plan
+    }
+
+    fn plan_fields(
+        &self,
+        type_name: &str,
+        sets: &[&'s SelectionSet],
+        is_root: bool,
+    ) -> Rc<[FieldPlan<'s>]> {
+        let mut groups: Collected<'s> = Vec::new();
+        for set in sets {
+            collect(self.p, type_name, set, &mut groups);
+        }
+        let schema = self.p.supergraph.api_schema();
+        groups
+            .into_iter()
+            .map(|(key, group)| {
+                let field = group[0];
+                let kind = if field.name == "__typename" {
+                    Kind::Typename
+                } else if is_root && (field.name == "__schema" || field.name == "__type") {
+                    Kind::Introspection
+                } else {
+                    let ty = field.ty();
+                    let named_type = ty.inner_named_type().as_str();
+                    let named = match schema.types.get(named_type) {
+                        Some(ExtendedType::Object(_)) => NamedKind::Object,
+                        Some(ExtendedType::Interface(_) | ExtendedType::Union(_)) => {
+                            NamedKind::Abstract
+                        }
+                        _ => NamedKind::Leaf,
                     };
-                    if self
-                        .p
-                        .supergraph
-                        .type_matches(type_name, fragment.type_condition())
-                    {
-                        self.collect(type_name, &fragment.selection_set, out);
-                    }
-                }
-            }
-        }
-    }
-
-    fn included(&self, directives: &apollo_compiler::executable::DirectiveList) -> bool {
-        let flag = |name: &str| {
-            directives
-                .get(name)
-                .and_then(|d| d.specified_argument_by_name("if"))
-                .map(|v| match v.as_ref() {
-                    apollo_compiler::ast::Value::Boolean(b) => *b,
-                    apollo_compiler::ast::Value::Variable(var) => self
-                        .p
-                        .variables
-                        .get(var.as_str())
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                    _ => false,
-                })
-        };
-        flag("skip") != Some(true) && flag("include") != Some(false)
+                    Kind::Field(FieldInfo {
+                        name: field.name.as_str(),
+                        ty,
+                        sets: group.iter().map(|f| &f.selection_set).collect(),
+                        named_type,
+                        named,
+                    })
+                };
+                FieldPlan { key, kind }
+            })
+            .collect()
     }
 
     /// Reports a null in a non-null position unless an error already explains it.
-    fn null_error(&mut self, path: &[Step<'p>], parent_type: &str, field: &str) {
+    fn null_error(&mut self, path: &[Step<'s>], parent_type: &str, field: &str) {
         let explained = self.errors.iter().any(|e| {
             e.path
                 .as_ref()
@@ -289,8 +297,73 @@ impl<'p> Run<'p, '_> {
         self.errors.push(GraphQLError {
             message,
             locations: None,
-            path: Some(path.iter().map(|s| s.owned()).collect()),
+            path: Some(owned_path(path)),
             extensions: Map::new(),
         });
     }
+}
+
+/// Grouped fields of one response key, in document order.
+type Collected<'d> = Vec<(&'d str, Vec<&'d Node<Field>>)>;
+
+/// Collects the fields a selection set yields for `type_name` (GraphQL's
+/// CollectFields: fragments whose type applies, `@skip`/`@include`).
+fn collect<'d>(p: &Projector<'d>, type_name: &str, set: &'d SelectionSet, out: &mut Collected<'d>) {
+    for sel in &set.selections {
+        match sel {
+            Selection::Field(f) => {
+                if !included(p, &f.directives) {
+                    continue;
+                }
+                let key = f.response_key().as_str();
+                match out.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, group)) => group.push(f),
+                    None => out.push((key, vec![f])),
+                }
+            }
+            Selection::InlineFragment(inline) => {
+                if !included(p, &inline.directives) {
+                    continue;
+                }
+                let applies = inline
+                    .type_condition
+                    .as_ref()
+                    .is_none_or(|c| p.supergraph.type_matches(type_name, c));
+                if applies {
+                    collect(p, type_name, &inline.selection_set, out);
+                }
+            }
+            Selection::FragmentSpread(spread) => {
+                if !included(p, &spread.directives) {
+                    continue;
+                }
+                let Some(fragment) = p.document.fragments.get(&spread.fragment_name) else {
+                    continue;
+                };
+                if p.supergraph
+                    .type_matches(type_name, fragment.type_condition())
+                {
+                    collect(p, type_name, &fragment.selection_set, out);
+                }
+            }
+        }
+    }
+}
+
+fn included(p: &Projector<'_>, directives: &apollo_compiler::executable::DirectiveList) -> bool {
+    let flag = |name: &str| {
+        directives
+            .get(name)
+            .and_then(|d| d.specified_argument_by_name("if"))
+            .map(|v| match v.as_ref() {
+                apollo_compiler::ast::Value::Boolean(b) => *b,
+                apollo_compiler::ast::Value::Variable(var) => p
+                    .variables
+                    .get(var.as_str())
+                    .and_then(JsonValue::as_bool)
+                    .unwrap_or(false),
+                _ => false,
+            })
+    };
+    flag("skip") != Some(true) && flag("include") != Some(false)
 }

@@ -135,10 +135,7 @@ fn respond(headers: &HeaderMap, outcome: Outcome) -> Response {
     } else {
         "application/json"
     };
-    let body = match serde_json::to_vec(&outcome.response) {
-        Ok(b) => b,
-        Err(_) => b"{\"errors\":[{\"message\":\"cannot encode response\"}]}".to_vec(),
-    };
+    let body = outcome.response.to_json();
     let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     response
