@@ -13,7 +13,7 @@ use crate::executor::client::SubgraphClient;
 use crate::executor::projection::Projector;
 use crate::executor::{self, ExecCtx};
 use crate::operation::{OperationCache, RequestFailure};
-use crate::response::{GraphQLError, Response};
+use crate::response::{DataJson, GraphQLError, Response};
 use crate::supergraph::Supergraph;
 
 /// A GraphQL-over-HTTP request body (or GET parameters, decoded).
@@ -129,17 +129,17 @@ impl Engine {
                     .instrument(tracing::info_span!("execute"))
                     .await
             }
-            None => executor::ExecState {
-                data: executor::value::Value::Object(Default::default()),
-                errors: Vec::new(),
-            },
+            None => executor::ExecState::default(),
         };
         let mut errors = state.errors;
-        let data = projector.project(operation, &state.data, &mut errors);
+        // Sized like this operation's last answer: no regrowth while writing.
+        let mut body = DataJson::buffer(prepared.response_size_hint());
+        projector.project(operation, &state.data, &mut errors, &mut body);
+        prepared.record_response_size(body.len());
         Ok(Outcome {
             status: 200,
             response: Response {
-                data: Some(data),
+                data: Some(DataJson::from_buffer(body)),
                 errors,
             },
         })

@@ -3,6 +3,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use apollo_compiler::executable::{ExecutableDocument, OperationType};
@@ -13,6 +14,10 @@ use crate::planner::{self, PlanNode};
 use crate::response::GraphQLError;
 use crate::supergraph::Supergraph;
 
+/// Response buffers are never pre-sized beyond this (a huge answer once
+/// should not make every later request reserve as much).
+const MAX_SIZE_HINT: usize = 1 << 20;
+
 /// A validated, planned operation.
 pub struct Prepared {
     query: String,
@@ -22,9 +27,21 @@ pub struct Prepared {
     /// `None` when no subgraph needs to be called.
     pub plan: Option<PlanNode>,
     pub has_introspection: bool,
+    /// Size of the last response to this operation.
+    last_response_size: AtomicUsize,
 }
 
 impl Prepared {
+    /// A capacity for the next response's buffer.
+    pub fn response_size_hint(&self) -> usize {
+        let last = self.last_response_size.load(Ordering::Relaxed);
+        (last + last / 8).min(MAX_SIZE_HINT)
+    }
+
+    pub fn record_response_size(&self, size: usize) {
+        self.last_response_size.store(size, Ordering::Relaxed);
+    }
+
     /// The operation this request runs.
     pub fn operation(&self) -> Option<&apollo_compiler::executable::Operation> {
         self.document
@@ -156,5 +173,6 @@ fn prepare(
         operation_type,
         plan,
         has_introspection,
+        last_response_size: AtomicUsize::new(1024),
     })
 }

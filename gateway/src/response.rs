@@ -77,33 +77,60 @@ impl GraphQLError {
     }
 }
 
+/// The JSON text of `data`, written after a `{"data":` prefix so that the
+/// response body is finished without copying it.
+#[derive(Debug, Clone)]
+pub struct DataJson(Vec<u8>);
+
+impl DataJson {
+    const PREFIX: &'static [u8] = b"{\"data\":";
+
+    /// A buffer to write the data's JSON text into (append only).
+    pub fn buffer(capacity: usize) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(capacity + Self::PREFIX.len() + 2);
+        buf.extend_from_slice(Self::PREFIX);
+        buf
+    }
+
+    /// Takes a [`DataJson::buffer`] after the data was written into it.
+    pub fn from_buffer(buf: Vec<u8>) -> Self {
+        debug_assert!(buf.starts_with(Self::PREFIX));
+        Self(buf)
+    }
+
+    /// The data's JSON text.
+    pub fn json(&self) -> &[u8] {
+        self.0.get(Self::PREFIX.len()..).unwrap_or_default()
+    }
+}
+
 /// The body of a GraphQL response.
 #[derive(Debug, Clone)]
 pub struct Response {
-    /// The JSON text of `data`; absent for request errors (parse,
-    /// validation, variables).
-    pub data: Option<Vec<u8>>,
+    /// Absent for request errors (parse, validation, variables).
+    pub data: Option<DataJson>,
     pub errors: Vec<GraphQLError>,
 }
 
 impl Response {
     /// The response as JSON text.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.data.as_ref().map_or(0, Vec::len) + 64);
-        out.push(b'{');
-        if let Some(data) = &self.data {
-            out.extend_from_slice(b"\"data\":");
-            out.extend_from_slice(data);
-        }
+    pub fn into_json(self) -> Vec<u8> {
+        let (mut out, mut first) = match self.data {
+            Some(DataJson(buf)) => (buf, false),
+            None => (b"{".to_vec(), true),
+        };
         if !self.errors.is_empty() {
-            if self.data.is_some() {
-                out.push(b',');
-            }
-            out.extend_from_slice(b"\"errors\":");
+            out.extend_from_slice(if first {
+                b"\"errors\":"
+            } else {
+                b",\"errors\":"
+            });
+            first = false;
             if serde_json::to_writer(&mut out, &self.errors).is_err() {
                 out.extend_from_slice(b"[{\"message\":\"cannot encode errors\"}]");
             }
         }
+        let _ = first;
         out.push(b'}');
         out
     }

@@ -107,7 +107,7 @@ impl SubgraphClient {
             .map_err(classify)?;
         let status = response.status();
         let bytes: Bytes = response.bytes().await.map_err(classify)?;
-        match serde_json::from_slice::<SubgraphResponse>(&bytes) {
+        match sonic_rs::from_slice::<SubgraphResponse>(&bytes) {
             Ok(parsed) if status.is_success() || parsed.errors.is_some() => Ok(parsed),
             Ok(_) => Err(FetchFailure::Status(status.as_u16())),
             Err(_) if !status.is_success() => Err(FetchFailure::Status(status.as_u16())),

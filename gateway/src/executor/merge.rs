@@ -34,6 +34,7 @@ pub fn merge_entities(
     fetch: &FetchNode,
     targets: &[Targets],
     response: SubgraphResponse,
+    unchanged: bool,
 ) {
     let mut data = match response.data {
         Some(Value::Object(map)) => map,
@@ -51,7 +52,14 @@ pub fn merge_entities(
                 fields.remove("__typename");
             }
         }
-        merge_group(sg, &mut st.data, group, group_targets, &mut items);
+        merge_group(
+            sg,
+            &mut st.data,
+            group,
+            group_targets,
+            &mut items,
+            unchanged,
+        );
     }
     for raw in response.errors.into_iter().flatten() {
         let path = entity_error_path(sg, &st.data, fetch, targets, parse_path(&raw));
@@ -61,19 +69,25 @@ pub fn merge_entities(
 
 /// Writes each result into every entity it stands for, re-walking the
 /// group's paths in the order the representations were built. When the
-/// data changed shape since then, matches each object by its representation.
+/// data may have changed shape since then (another fetch merged while this
+/// one was in flight, and the walk now finds a different number of
+/// objects), matches each object by its representation instead.
 fn merge_group(
     sg: &Supergraph,
     data: &mut Value,
     group: &EntityGroup,
     targets: &Targets,
     items: &mut [Value],
+    unchanged: bool,
 ) {
-    let mut count = 0;
-    for path in &group.paths {
-        entities::collect(sg, data, path, &mut Vec::new(), &mut |_, _| count += 1);
-    }
-    if count != targets.visits.len() {
+    let same_shape = unchanged || {
+        let mut count = 0;
+        for path in &group.paths {
+            entities::collect(sg, data, path, &mut Vec::new(), &mut |_, _| count += 1);
+        }
+        count == targets.visits.len()
+    };
+    if !same_shape {
         let mut scratch = Vec::new();
         for path in &group.paths {
             entities::collect_mut(sg, data, path, &mut |obj| {

@@ -21,9 +21,13 @@ use client::SubgraphClient;
 use value::Value;
 
 /// Raw (not yet projected) data plus the errors gathered so far.
+#[derive(Default)]
 pub struct ExecState {
     pub data: Value,
     pub errors: Vec<GraphQLError>,
+    /// Merges so far: a fetch whose count did not move while it was in
+    /// flight finds its entities exactly where it left them.
+    merges: u64,
 }
 
 /// Everything a plan run reads.
@@ -38,7 +42,7 @@ pub struct ExecCtx<'a> {
 pub async fn execute(ctx: &ExecCtx<'_>, plan: &PlanNode) -> ExecState {
     let state = Mutex::new(ExecState {
         data: Value::Object(Default::default()),
-        errors: Vec::new(),
+        ..Default::default()
     });
     run(ctx, &state, plan).await;
     state
@@ -89,9 +93,10 @@ fn lock(state: &Mutex<ExecState>) -> std::sync::MutexGuard<'_, ExecState> {
 }
 
 async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNode) {
-    let request = {
+    let (request, merges_before) = {
         let st = lock(state);
-        batch::build(ctx.supergraph, &st.data, fetch, ctx.variables)
+        let request = batch::build(ctx.supergraph, &st.data, fetch, ctx.variables);
+        (request, st.merges)
     };
     if !fetch.entity_groups.is_empty() && request.batch_size == 0 {
         return;
@@ -108,11 +113,15 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
         .await;
     let sg = ctx.supergraph;
     let mut st = lock(state);
+    let unchanged = st.merges == merges_before;
     match result {
         Ok(response) if fetch.entity_groups.is_empty() => {
             merge::merge_root(sg, &mut st, fetch, response)
         }
-        Ok(response) => merge::merge_entities(sg, &mut st, fetch, &request.targets, response),
+        Ok(response) => {
+            merge::merge_entities(sg, &mut st, fetch, &request.targets, response, unchanged)
+        }
         Err(failure) => merge::record_failure(sg, &mut st, fetch, &request.targets, &failure),
     }
+    st.merges += 1;
 }

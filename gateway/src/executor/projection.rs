@@ -30,29 +30,28 @@ pub struct Projector<'a> {
 }
 
 impl Projector<'_> {
-    /// The JSON text of the response's `data`: `null` when a non-null root
-    /// field is null.
+    /// Appends the JSON text of the response's `data` to `out`: `null`
+    /// when a non-null root field is null.
     pub fn project<'s>(
         &'s self,
         operation: &'s Operation,
         data: &'s Value,
         errors: &mut Vec<GraphQLError>,
-    ) -> Vec<u8> {
+        out: &mut Vec<u8>,
+    ) {
         let empty = Object::default();
         let root = data.as_object().unwrap_or(&empty);
         let root_type = operation.object_type().as_str();
         let mut run = Run {
             p: self,
             errors,
-            out: Vec::with_capacity(4096),
+            out,
             memo: HashMap::default(),
         };
         let plan = run.plan_fields(root_type, &[&operation.selection_set], true);
         if !run.object(root_type, &plan, root, &mut Vec::new()) {
-            run.out.clear();
             run.out.extend_from_slice(b"null");
         }
-        run.out
     }
 
     /// Whether any root field survives `@skip`/`@include`; if none does,
@@ -106,7 +105,7 @@ type Memo<'s> = HashMap<(usize, &'s str), Rc<[FieldPlan<'s>]>, ahash::RandomStat
 struct Run<'s, 'e> {
     p: &'s Projector<'s>,
     errors: &'e mut Vec<GraphQLError>,
-    out: Vec<u8>,
+    out: &'e mut Vec<u8>,
     memo: Memo<'s>,
 }
 
@@ -131,10 +130,10 @@ impl<'s> Run<'s, '_> {
             self.out.extend_from_slice(f.key.as_bytes());
             self.out.extend_from_slice(b"\":");
             match &f.kind {
-                Kind::Typename => write_str(&mut self.out, type_name),
+                Kind::Typename => write_str(self.out, type_name),
                 Kind::Introspection => match self.p.introspection.and_then(|m| m.get(f.key)) {
                     Some(v) => {
-                        let _ = serde_json::to_writer(&mut self.out, v);
+                        let _ = serde_json::to_writer(&mut *self.out, v);
                     }
                     None => self.out.extend_from_slice(b"null"),
                 },
@@ -208,7 +207,7 @@ impl<'s> Run<'s, '_> {
             return true;
         }
         if field.named == NamedKind::Leaf {
-            value.write_json(&mut self.out);
+            value.write_json(self.out);
             return true;
         }
         let Value::Object(obj) = value else {

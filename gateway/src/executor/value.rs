@@ -141,8 +141,21 @@ impl Value {
 
 /// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(out, s);
+    let bytes = s.as_bytes();
+    // Most response strings need no escaping; a branch-free scan lets the
+    // compiler vectorise the check, and the copy is one memcpy.
+    let plain = bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    } else {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(out, s);
+    }
 }
 
 impl From<&serde_json::Value> for Value {
@@ -272,6 +285,27 @@ mod tests {
         v.write_json(&mut out);
         assert_eq!(String::from_utf8(out).unwrap(), text);
         assert_eq!(serde_json::to_string(&v).unwrap(), text);
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does() {
+        for s in [
+            "plain",
+            "",
+            "quote\"",
+            "back\\slash",
+            "tab\tnew\nline",
+            "\u{1}",
+            "é ü 😀",
+            "\u{7f}",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
     }
 
     #[test]

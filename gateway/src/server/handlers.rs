@@ -135,7 +135,7 @@ fn respond(headers: &HeaderMap, outcome: Outcome) -> Response {
     } else {
         "application/json"
     };
-    let body = outcome.response.to_json();
+    let body = outcome.response.into_json();
     let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     response
