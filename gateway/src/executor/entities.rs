@@ -1,7 +1,7 @@
 //! Finding entities in response data, building their representations,
 //! applying planner rewrites and merging fetched data back.
 
-use super::value::{Object, Value};
+use super::value::{write_str, Object, Value};
 use crate::planner::plan::{PathSegment, Rewrite, RewriteSegment, Selection};
 use crate::response::Step;
 use crate::supergraph::Supergraph;
@@ -107,6 +107,96 @@ pub fn representation(sg: &Supergraph, obj: &Object, requires: &[Selection]) -> 
     let mut complete = true;
     select_into(sg, obj, requires, &mut out, &mut complete);
     (complete && !out.is_empty()).then_some(Value::Object(out))
+}
+
+/// Writes what [`representation`] builds as JSON text, without building it;
+/// `false` when the entity cannot be represented (`out` then holds junk).
+/// A key selected twice is written once (the first time).
+pub fn write_representation(
+    sg: &Supergraph,
+    obj: &Object,
+    requires: &[Selection],
+    out: &mut Vec<u8>,
+) -> bool {
+    let mut complete = true;
+    out.push(b'{');
+    let written = write_selection(sg, obj, requires, out, &mut Vec::new(), &mut complete);
+    out.push(b'}');
+    complete && written > 0
+}
+
+/// Returns how many fields it wrote; `keys` are those already written at
+/// this level.
+fn write_selection<'k>(
+    sg: &Supergraph,
+    obj: &Object,
+    sels: &'k [Selection],
+    out: &mut Vec<u8>,
+    keys: &mut Vec<&'k str>,
+    complete: &mut bool,
+) -> usize {
+    let mut written = 0;
+    for sel in sels {
+        match sel {
+            Selection::Field {
+                name,
+                key,
+                selections,
+            } => {
+                let Some(value) = obj.get(name) else {
+                    *complete = false;
+                    continue;
+                };
+                if keys.contains(&key.as_str()) {
+                    continue;
+                }
+                if !keys.is_empty() {
+                    out.push(b',');
+                }
+                keys.push(key);
+                write_str(out, key);
+                out.push(b':');
+                if selections.is_empty() {
+                    value.write_json(out);
+                } else {
+                    write_selected_value(sg, value, selections, out);
+                }
+                written += 1;
+            }
+            Selection::InlineFragment {
+                type_condition,
+                selections,
+            } => {
+                let applies = typename(obj).is_none_or(|t| sg.type_matches(t, type_condition));
+                if applies {
+                    written += write_selection(sg, obj, selections, out, keys, complete);
+                }
+            }
+        }
+    }
+    written
+}
+
+fn write_selected_value(sg: &Supergraph, value: &Value, sels: &[Selection], out: &mut Vec<u8>) {
+    match value {
+        Value::Object(obj) => {
+            out.push(b'{');
+            // Nested selections tolerate missing fields, as in `select_value`.
+            write_selection(sg, obj, sels, out, &mut Vec::new(), &mut true);
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_selected_value(sg, item, sels, out);
+            }
+            out.push(b']');
+        }
+        other => other.write_json(out),
+    }
 }
 
 fn select_into(

@@ -254,7 +254,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
         while let Some(key) = map.next_key::<CompactString>()? {
             let value = map.next_value()?;
             // Later duplicates win, as in serde_json. Past a few dozen keys
