@@ -86,6 +86,9 @@ impl SubgraphClient {
             .pool_max_idle_per_host(256)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
+            // A subgraph that redirects is misconfigured; following it would
+            // replay the operation somewhere nobody configured.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Client(e.to_string()))?;
         let targets = endpoints
