@@ -254,7 +254,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        // Gathered on the stack, then stored at exact size: parsers give no
+        // length hint, and tight objects keep the tree small and cache-warm.
+        let mut fields: smallvec::SmallVec<[(CompactString, Value); 8]> = smallvec::SmallVec::new();
         while let Some(key) = map.next_key::<CompactString>()? {
             let value = map.next_value()?;
             // Later duplicates win, as in serde_json. Past a few dozen keys
@@ -269,7 +271,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
                 None => fields.push((key, value)),
             }
         }
-        Ok(Value::Object(Object(fields)))
+        Ok(Value::Object(Object(fields.into_vec())))
     }
 }
 
