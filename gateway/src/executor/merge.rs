@@ -46,10 +46,17 @@ pub fn merge_entities(
         };
         for item in &mut items {
             entities::apply_rewrites(sg, item, &group.output_rewrites);
-            // The entity keeps its own concrete type: an @interfaceObject
-            // subgraph would answer with the interface name.
+            // An @interfaceObject subgraph answers with the interface's name:
+            // the entity keeps the concrete type it has. A concrete name is
+            // kept, as it is how an interface object learns its real type.
             if let Value::Object(fields) = item {
-                fields.remove("__typename");
+                let abstract_name = fields
+                    .get("__typename")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| sg.is_abstract(t));
+                if abstract_name {
+                    fields.remove("__typename");
+                }
             }
         }
         merge_group(

@@ -87,13 +87,16 @@ struct FieldInfo<'s> {
     /// Selection sets of every field merged under this response key.
     sets: Vec<&'s SelectionSet>,
     named_type: &'s str,
-    named: NamedKind,
+    named: NamedKind<'s>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum NamedKind {
-    /// Scalars, enums (and unknown types): written as they came.
+enum NamedKind<'s> {
+    /// Scalars (and unknown types): written as they came.
     Leaf,
+    /// Only values the API schema has are written; others (e.g. an
+    /// `@inaccessible` value) become null.
+    Enum(&'s apollo_compiler::schema::EnumType),
     Object,
     /// Interfaces and unions: the runtime type comes from `__typename`.
     Abstract,
@@ -206,18 +209,38 @@ impl<'s> Run<'s, '_> {
             self.out.push(b']');
             return true;
         }
-        if field.named == NamedKind::Leaf {
-            value.write_json(self.out);
-            return true;
+        match field.named {
+            NamedKind::Leaf => {
+                value.write_json(self.out);
+                return true;
+            }
+            NamedKind::Enum(declared) => {
+                let Some(name) = value.as_str().filter(|v| declared.values.contains_key(*v)) else {
+                    return false;
+                };
+                write_str(self.out, name);
+                return true;
+            }
+            NamedKind::Object | NamedKind::Abstract => {}
         }
         let Value::Object(obj) = value else {
             return false;
         };
         let runtime = match field.named {
-            NamedKind::Abstract => obj
-                .get("__typename")
-                .and_then(Value::as_str)
-                .unwrap_or(field.named_type),
+            NamedKind::Abstract => {
+                let runtime = obj
+                    .get("__typename")
+                    .and_then(Value::as_str)
+                    .unwrap_or(field.named_type);
+                // A type clients cannot see (e.g. `@inaccessible`) is no
+                // possible value of the field: the object reads as null.
+                let visible = runtime == field.named_type
+                    || self.p.supergraph.type_matches(runtime, field.named_type);
+                if !visible {
+                    return false;
+                }
+                runtime
+            }
             _ => field.named_type,
         };
         let plan = self.plan_for(field, runtime);
@@ -263,6 +286,7 @@ impl<'s> Run<'s, '_> {
                         Some(ExtendedType::Interface(_) | ExtendedType::Union(_)) => {
                             NamedKind::Abstract
                         }
+                        Some(ExtendedType::Enum(e)) => NamedKind::Enum(e),
                         _ => NamedKind::Leaf,
                     };
                     Kind::Field(FieldInfo {

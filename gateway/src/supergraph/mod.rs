@@ -74,6 +74,14 @@ impl Supergraph {
         crate::planner::plan(&self.planner, query, operation_name)
     }
 
+    /// Whether `name` is an interface or a union of the API schema.
+    pub fn is_abstract(&self, name: &str) -> bool {
+        matches!(
+            self.api_schema.types.get(name),
+            Some(ExtendedType::Interface(_) | ExtendedType::Union(_))
+        )
+    }
+
     /// Whether an object of runtime type `runtime` matches type condition `condition`.
     pub fn type_matches(&self, runtime: &str, condition: &str) -> bool {
         runtime == condition

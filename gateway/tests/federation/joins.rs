@@ -156,3 +156,30 @@ async fn interface_object_fields_join_onto_the_implementing_types() {
         ]}})
     );
 }
+
+#[tokio::test]
+async fn interface_object_root_field_learns_each_concrete_type_from_the_interface_owner() {
+    let shop = start(Options::default()).await;
+    let (_, body) = shop
+        .query("{ topAccounts { __typename id reviewTotal ... on User { username } } }")
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"topAccounts": [
+            {"__typename": "User", "id": "2", "reviewTotal": 1, "username": "alan"},
+            {"__typename": "User", "id": "1", "reviewTotal": 2, "username": "ada"}
+        ]}})
+    );
+}
+
+#[tokio::test]
+async fn inaccessible_enum_value_from_a_subgraph_reads_as_null() {
+    let shop = start(Options::default()).await;
+    let (_, body) = shop
+        .query(r#"{ a: product(upc: "1") { stockLevel } b: product(upc: "2") { stockLevel } }"#)
+        .await;
+    assert_eq!(
+        body,
+        json!({"data": {"a": {"stockLevel": "PLENTY"}, "b": {"stockLevel": null}}})
+    );
+}

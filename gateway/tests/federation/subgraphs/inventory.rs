@@ -1,7 +1,7 @@
 //! `inventory`: extends Product with stock data; `shippingEstimate`
 //! @requires the price and the nested dimensions weight.
 
-use async_graphql::{EmptyMutation, EmptySubscription, Json, Object, Schema, SimpleObject};
+use async_graphql::{EmptyMutation, EmptySubscription, Enum, Json, Object, Schema, SimpleObject};
 use serde::Deserialize;
 
 #[derive(SimpleObject, Clone, Deserialize)]
@@ -14,6 +14,15 @@ pub struct Dimensions {
 #[derive(Deserialize, serde::Serialize)]
 pub struct RequiredDimensions {
     pub weight: i32,
+}
+
+/// A value clients cannot see must read as null, never leak.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum StockLevel {
+    Plenty,
+    Low,
+    #[graphql(inaccessible)]
+    Recalled,
 }
 
 pub struct Product {
@@ -54,6 +63,14 @@ impl Product {
 
     async fn in_stock(&self) -> Option<bool> {
         Some(self.upc != "3")
+    }
+
+    async fn stock_level(&self) -> Option<StockLevel> {
+        Some(match self.upc.as_str() {
+            "1" => StockLevel::Plenty,
+            "2" => StockLevel::Recalled,
+            _ => StockLevel::Low,
+        })
     }
 
     /// Free shipping above 1000, else half the weight.
