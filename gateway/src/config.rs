@@ -36,6 +36,10 @@ pub struct Config {
     pub plan_cache_size: usize,
     /// Default timeout of one subgraph request, in milliseconds.
     pub subgraph_timeout_ms: u64,
+    /// Largest subgraph answer read, in bytes; a larger one is a failed
+    /// fetch (`SUBGRAPH_REQUEST_FAILED`), so one subgraph cannot exhaust
+    /// the gateway's memory.
+    pub subgraph_response_limit_bytes: usize,
     /// How often the supergraph file is checked for changes, in milliseconds.
     pub reload_interval_ms: u64,
     /// Per-subgraph overrides, keyed by the subgraph name in the supergraph.
@@ -62,6 +66,7 @@ impl Default for Config {
             body_limit_bytes: 2 * 1024 * 1024,
             plan_cache_size: 1024,
             subgraph_timeout_ms: 30_000,
+            subgraph_response_limit_bytes: 64 * 1024 * 1024,
             reload_interval_ms: 1_000,
             subgraphs: HashMap::new(),
         }

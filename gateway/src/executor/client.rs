@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -28,6 +28,8 @@ pub struct Endpoint {
 pub struct SubgraphClient {
     http: Client<HttpConnector, Full<Bytes>>,
     targets: HashMap<String, Target>,
+    /// Largest answer body read, in bytes.
+    response_limit: usize,
 }
 
 /// An endpoint made ready once: URL parsed, metric handles registered, so
@@ -84,10 +86,12 @@ pub enum FetchFailure {
     Status(u16),
     #[error("subgraph response is not a GraphQL response: {0}")]
     Body(String),
+    #[error("subgraph answer is larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 impl SubgraphClient {
-    pub fn new(endpoints: HashMap<String, Endpoint>) -> Result<Self, Error> {
+    pub fn new(endpoints: HashMap<String, Endpoint>, response_limit: usize) -> Result<Self, Error> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
@@ -102,7 +106,11 @@ impl SubgraphClient {
                 (name, target)
             })
             .collect();
-        Ok(Self { http, targets })
+        Ok(Self {
+            http,
+            targets,
+            response_limit,
+        })
     }
 
     /// Sends one GraphQL request body; records the subgraph metrics.
@@ -135,13 +143,23 @@ impl SubgraphClient {
         crate::telemetry::inject_context(request.headers_mut());
         // The timeout covers the whole exchange, answer body included.
         let exchange = async {
-            let response = self.http.request(request).await.map_err(transport)?;
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| transport(&e))?;
             let status = response.status();
-            let bytes = response
-                .into_body()
+            let limit = self.response_limit;
+            let bytes = Limited::new(response.into_body(), limit)
                 .collect()
                 .await
-                .map_err(transport)?
+                .map_err(|e| {
+                    if e.is::<LengthLimitError>() {
+                        FetchFailure::TooLarge(limit)
+                    } else {
+                        transport(&*e)
+                    }
+                })?
                 .to_bytes();
             Ok::<_, FetchFailure>((status, bytes))
         };
@@ -171,7 +189,7 @@ fn parse_url(url: &str) -> Result<http::Uri, String> {
 
 /// The error with its causes: hyper's own message alone ("client error
 /// (Connect)") does not say what went wrong.
-fn transport(e: impl std::error::Error) -> FetchFailure {
+fn transport(e: &dyn std::error::Error) -> FetchFailure {
     let mut message = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -83,7 +83,7 @@ pub(crate) fn build_engine(supergraph: Supergraph, config: &Config) -> Result<En
             },
         );
     }
-    let client = SubgraphClient::new(endpoints)?;
+    let client = SubgraphClient::new(endpoints, config.subgraph_response_limit_bytes)?;
     Ok(Engine::new(
         Arc::new(supergraph),
         client,

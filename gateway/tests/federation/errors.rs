@@ -96,3 +96,24 @@ async fn a_subgraph_slower_than_its_timeout_gives_a_timeout_error() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "SUBGRAPH_TIMEOUT");
     assert_eq!(body["errors"][0]["extensions"]["serviceName"], "reviews");
 }
+
+#[tokio::test]
+async fn a_subgraph_answer_over_the_size_limit_is_a_failed_fetch_not_a_crash() {
+    let shop = start(Options {
+        subgraph_response_limit: Some(40),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = shop.query("{ users { id name } }").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"], json!(null));
+    assert_eq!(body["errors"][0]["path"], json!(["users"]));
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "SUBGRAPH_REQUEST_FAILED"
+    );
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("larger than 40 bytes"));
+}

@@ -36,6 +36,7 @@ pub struct Options {
     pub supergraph_file: Option<std::path::PathBuf>,
     /// Per-subgraph request timeouts in milliseconds.
     pub timeouts: Vec<(&'static str, u64)>,
+    pub subgraph_response_limit: Option<usize>,
 }
 
 async fn count(
@@ -96,6 +97,9 @@ pub async fn start(opts: Options) -> Shop {
     };
     if let Some(limit) = opts.body_limit {
         config.body_limit_bytes = limit;
+    }
+    if let Some(limit) = opts.subgraph_response_limit {
+        config.subgraph_response_limit_bytes = limit;
     }
     let mut counts = HashMap::new();
     for (name, (url, counter)) in urls {
