@@ -119,15 +119,17 @@ pub fn representation_json<'s>(
     scratch: &'s mut Vec<u8>,
 ) -> Option<&'s [u8]> {
     scratch.clear();
-    if group.input_rewrites.is_empty() {
-        // The common case: written straight from the entity, no copy.
-        entities::write_representation(sg, obj, &group.requires, scratch).then_some(&scratch[..])
-    } else {
-        let mut rep = entities::representation(sg, obj, &group.requires)?;
-        entities::apply_rewrites(sg, &mut rep, &group.input_rewrites);
-        rep.write_json(scratch);
-        Some(scratch)
+    if !entities::write_representation(sg, obj, &group.requires, scratch) {
+        return None;
     }
+    if !group.input_rewrites.is_empty() {
+        // Rare (@interfaceObject keys): rewrite a parsed copy.
+        let mut rep: Value = serde_json::from_slice(scratch).ok()?;
+        entities::apply_rewrites(sg, &mut rep, &group.input_rewrites);
+        scratch.clear();
+        rep.write_json(scratch);
+    }
+    Some(scratch)
 }
 
 /// The first client path of each representation of a group, walking the

@@ -98,20 +98,12 @@ fn typename(obj: &Object) -> Option<&str> {
     obj.get("__typename").and_then(Value::as_str)
 }
 
-/// Builds the representation of one entity from the planner's `requires`.
-/// An entity missing a required field (e.g. because the fetch that should
-/// have provided it failed) gets no representation: sending it would only
-/// make the subgraph fail on the whole batch.
-pub fn representation(sg: &Supergraph, obj: &Object, requires: &[Selection]) -> Option<Value> {
-    let mut out = Object::with_capacity(requires.len());
-    let mut complete = true;
-    select_into(sg, obj, requires, &mut out, &mut complete);
-    (complete && !out.is_empty()).then_some(Value::Object(out))
-}
-
-/// Writes what [`representation`] builds as JSON text, without building it;
-/// `false` when the entity cannot be represented (`out` then holds junk).
-/// A key selected twice is written once (the first time).
+/// Writes the representation of one entity, from the planner's `requires`,
+/// as JSON text; `false` when it has none (`out` then holds junk). An entity
+/// missing a required field (e.g. because the fetch that should have
+/// provided it failed) gets no representation: sending it would only make
+/// the subgraph fail on the whole batch. A key selected twice is written
+/// once (the first time).
 pub fn write_representation(
     sg: &Supergraph,
     obj: &Object,
@@ -181,7 +173,8 @@ fn write_selected_value(sg: &Supergraph, value: &Value, sels: &[Selection], out:
     match value {
         Value::Object(obj) => {
             out.push(b'{');
-            // Nested selections tolerate missing fields, as in `select_value`.
+            // Nested selections tolerate missing fields: only the entity's
+            // own fields decide whether it can be represented.
             write_selection(sg, obj, sels, out, &mut Vec::new(), &mut true);
             out.push(b'}');
         }
@@ -196,60 +189,6 @@ fn write_selected_value(sg: &Supergraph, value: &Value, sels: &[Selection], out:
             out.push(b']');
         }
         other => other.write_json(out),
-    }
-}
-
-fn select_into(
-    sg: &Supergraph,
-    obj: &Object,
-    sels: &[Selection],
-    out: &mut Object,
-    complete: &mut bool,
-) {
-    for sel in sels {
-        match sel {
-            Selection::Field {
-                name,
-                key,
-                selections,
-            } => {
-                let Some(value) = obj.get(name) else {
-                    *complete = false;
-                    continue;
-                };
-                let projected = if selections.is_empty() {
-                    value.clone()
-                } else {
-                    select_value(sg, value, selections)
-                };
-                out.insert(key.as_str(), projected);
-            }
-            Selection::InlineFragment {
-                type_condition,
-                selections,
-            } => {
-                let applies = typename(obj).is_none_or(|t| sg.type_matches(t, type_condition));
-                if applies {
-                    select_into(sg, obj, selections, out, complete);
-                }
-            }
-        }
-    }
-}
-
-fn select_value(sg: &Supergraph, value: &Value, sels: &[Selection]) -> Value {
-    match value {
-        Value::Object(obj) => {
-            let mut out = Object::with_capacity(sels.len());
-            // Nested selections tolerate missing fields: only the entity's own
-            // fields decide whether it can be represented.
-            select_into(sg, obj, sels, &mut out, &mut true);
-            Value::Object(out)
-        }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| select_value(sg, v, sels)).collect())
-        }
-        other => other.clone(),
     }
 }
 
