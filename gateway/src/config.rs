@@ -42,8 +42,32 @@ pub struct Config {
     pub subgraph_response_limit_bytes: usize,
     /// How often the supergraph file is checked for changes, in milliseconds.
     pub reload_interval_ms: u64,
+    /// Client request headers passed on to every subgraph call, by name
+    /// (case-insensitive), e.g. `["authorization"]`; none by default. From
+    /// the environment: a comma-separated list.
+    #[serde(deserialize_with = "names")]
+    pub propagate_headers: Vec<String>,
     /// Per-subgraph overrides, keyed by the subgraph name in the supergraph.
     pub subgraphs: HashMap<String, SubgraphConfig>,
+}
+
+/// A list of names: a TOML array of strings or one comma-separated string.
+fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Names {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match Names::deserialize(d)? {
+        Names::List(list) => list,
+        Names::Csv(csv) => csv
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
 }
 
 /// Overrides for one subgraph.
@@ -68,6 +92,7 @@ impl Default for Config {
             subgraph_timeout_ms: 30_000,
             subgraph_response_limit_bytes: 64 * 1024 * 1024,
             reload_interval_ms: 1_000,
+            propagate_headers: Vec::new(),
             subgraphs: HashMap::new(),
         }
     }
@@ -174,5 +199,21 @@ mod tests {
         assert!(Config::from_sources("listn = \"x\"", env(&[])).is_err());
         assert!(Config::from_sources("", env(&[("CROWDCRUNCH_GATEWAY__NOPE", "1")])).is_err());
         assert!(Config::from_sources("[subgraphs.a]\nurll = \"x\"", env(&[])).is_err());
+    }
+
+    #[test]
+    fn propagated_headers_come_as_a_list_or_a_comma_separated_variable() {
+        let cfg =
+            Config::from_sources("propagate_headers = [\"authorization\"]", env(&[])).unwrap();
+        assert_eq!(cfg.propagate_headers, ["authorization"]);
+        let cfg = Config::from_sources(
+            "",
+            env(&[(
+                "CROWDCRUNCH_GATEWAY__PROPAGATE_HEADERS",
+                "authorization, x-tenant",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(cfg.propagate_headers, ["authorization", "x-tenant"]);
     }
 }

@@ -67,9 +67,15 @@ impl Engine {
         }
     }
 
-    /// Runs one request. `via_get` forbids mutations (HTTP 405).
-    pub async fn execute(&self, req: GraphQLRequest, via_get: bool) -> Outcome {
-        match self.execute_inner(req, via_get).await {
+    /// Runs one request. `via_get` forbids mutations (HTTP 405); `headers`
+    /// are the client's, some of which may be passed on to subgraphs.
+    pub async fn execute(
+        &self,
+        req: GraphQLRequest,
+        via_get: bool,
+        headers: &http::HeaderMap,
+    ) -> Outcome {
+        match self.execute_inner(req, via_get, headers).await {
             Ok(outcome) => outcome,
             Err(failure) => failure.into(),
         }
@@ -79,6 +85,7 @@ impl Engine {
         &self,
         req: GraphQLRequest,
         via_get: bool,
+        headers: &http::HeaderMap,
     ) -> Result<Outcome, RequestFailure> {
         let sg = &*self.supergraph;
         let Some(query) = req.query.as_deref().filter(|q| !q.trim().is_empty()) else {
@@ -124,6 +131,7 @@ impl Engine {
                     supergraph: sg,
                     client: &self.client,
                     variables: &variables.0,
+                    headers,
                 };
                 executor::execute(&ctx, plan)
                     .instrument(tracing::info_span!("execute"))

@@ -30,6 +30,8 @@ pub struct SubgraphClient {
     targets: HashMap<String, Target>,
     /// Largest answer body read, in bytes.
     response_limit: usize,
+    /// Client request headers passed on to subgraphs.
+    propagate: Vec<http::HeaderName>,
 }
 
 /// An endpoint made ready once: URL parsed, metric handles registered, so
@@ -91,7 +93,18 @@ pub enum FetchFailure {
 }
 
 impl SubgraphClient {
-    pub fn new(endpoints: HashMap<String, Endpoint>, response_limit: usize) -> Result<Self, Error> {
+    pub fn new(
+        endpoints: HashMap<String, Endpoint>,
+        response_limit: usize,
+        propagate_headers: &[String],
+    ) -> Result<Self, Error> {
+        let propagate = propagate_headers
+            .iter()
+            .map(|name| {
+                http::HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes())
+                    .map_err(|e| Error::Config(format!("propagate_headers: {name:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
@@ -110,20 +123,23 @@ impl SubgraphClient {
             http,
             targets,
             response_limit,
+            propagate,
         })
     }
 
-    /// Sends one GraphQL request body; records the subgraph metrics.
+    /// Sends one GraphQL request body, with the configured headers of the
+    /// client's request; records the subgraph metrics.
     pub async fn fetch(
         &self,
         subgraph: &str,
         body: Vec<u8>,
+        client_headers: &http::HeaderMap,
     ) -> Result<SubgraphResponse, FetchFailure> {
         let Some(target) = self.targets.get(subgraph) else {
             return Err(FetchFailure::UnknownSubgraph(subgraph.to_string()));
         };
         let started = Instant::now();
-        let result = self.send(target, body).await;
+        let result = self.send(target, body, client_headers).await;
         match &result {
             Ok(_) => target.ok.increment(1),
             Err(FetchFailure::Timeout) => target.timed_out.increment(1),
@@ -133,13 +149,23 @@ impl SubgraphClient {
         result
     }
 
-    async fn send(&self, target: &Target, body: Vec<u8>) -> Result<SubgraphResponse, FetchFailure> {
+    async fn send(
+        &self,
+        target: &Target,
+        body: Vec<u8>,
+        client_headers: &http::HeaderMap,
+    ) -> Result<SubgraphResponse, FetchFailure> {
         let url = target.url.clone().map_err(FetchFailure::Transport)?;
         let mut request = http::Request::post(url)
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "application/json")
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| FetchFailure::Transport(e.to_string()))?;
+        for name in &self.propagate {
+            for value in client_headers.get_all(name) {
+                request.headers_mut().append(name.clone(), value.clone());
+            }
+        }
         crate::telemetry::inject_context(request.headers_mut());
         // The timeout covers the whole exchange, answer body included.
         let exchange = async {

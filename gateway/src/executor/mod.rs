@@ -36,6 +36,8 @@ pub struct ExecCtx<'a> {
     pub client: &'a SubgraphClient,
     /// Coerced client variables (defaults applied).
     pub variables: &'a Map<String, JsonValue>,
+    /// The client request's headers (the client forwards configured ones).
+    pub headers: &'a http::HeaderMap,
 }
 
 /// Runs a whole plan.
@@ -108,7 +110,7 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
     );
     let result = ctx
         .client
-        .fetch(&fetch.service, request.body)
+        .fetch(&fetch.service, request.body, ctx.headers)
         .instrument(span)
         .await;
     let sg = ctx.supergraph;

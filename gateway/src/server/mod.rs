@@ -83,7 +83,11 @@ pub(crate) fn build_engine(supergraph: Supergraph, config: &Config) -> Result<En
             },
         );
     }
-    let client = SubgraphClient::new(endpoints, config.subgraph_response_limit_bytes)?;
+    let client = SubgraphClient::new(
+        endpoints,
+        config.subgraph_response_limit_bytes,
+        &config.propagate_headers,
+    )?;
     Ok(Engine::new(
         Arc::new(supergraph),
         client,

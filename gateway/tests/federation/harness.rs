@@ -22,7 +22,7 @@ pub struct Shop {
     pub gateway: RunningGateway,
     pub url: String,
     pub log: Log,
-    counts: HashMap<&'static str, Arc<AtomicUsize>>,
+    counts: HashMap<&'static str, Arc<Received>>,
     http: reqwest::Client,
 }
 
@@ -37,19 +37,37 @@ pub struct Options {
     /// Per-subgraph request timeouts in milliseconds.
     pub timeouts: Vec<(&'static str, u64)>,
     pub subgraph_response_limit: Option<usize>,
+    pub propagate_headers: Vec<String>,
+}
+
+/// What one subgraph received: requests, and the headers worth checking.
+#[derive(Default)]
+pub struct Received {
+    requests: AtomicUsize,
+    headers: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 async fn count(
-    State(c): State<Arc<AtomicUsize>>,
+    State(c): State<Arc<Received>>,
     req: Request,
     next: Next,
 ) -> axum::response::Response {
-    c.fetch_add(1, Ordering::SeqCst);
+    c.requests.fetch_add(1, Ordering::SeqCst);
+    let seen = req.headers().iter().filter(|(name, _)| {
+        matches!(
+            name.as_str(),
+            "authorization" | "x-tenant" | "x-not-forwarded"
+        )
+    });
+    let seen: Vec<(String, String)> = seen
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    c.headers.lock().unwrap().extend(seen);
     next.run(req).await
 }
 
-async fn serve<E: async_graphql::Executor>(schema: E) -> (String, Arc<AtomicUsize>) {
-    let counter = Arc::new(AtomicUsize::new(0));
+async fn serve<E: async_graphql::Executor>(schema: E) -> (String, Arc<Received>) {
+    let counter = Arc::new(Received::default());
     let app = Router::new()
         .route("/graphql", post_service(GraphQL::new(schema)))
         .layer(axum::middleware::from_fn_with_state(counter.clone(), count));
@@ -98,6 +116,7 @@ pub async fn start(opts: Options) -> Shop {
     if let Some(limit) = opts.body_limit {
         config.body_limit_bytes = limit;
     }
+    config.propagate_headers = opts.propagate_headers.clone();
     if let Some(limit) = opts.subgraph_response_limit {
         config.subgraph_response_limit_bytes = limit;
     }
@@ -156,6 +175,15 @@ impl Shop {
 
     /// Requests received by all subgraphs so far.
     pub fn subgraph_requests(&self) -> usize {
-        self.counts.values().map(|c| c.load(Ordering::SeqCst)).sum()
+        self.counts
+            .values()
+            .map(|c| c.requests.load(Ordering::SeqCst))
+            .sum()
+    }
+
+    /// The checked headers (`authorization`, `x-tenant`, `x-not-forwarded`)
+    /// one subgraph received so far, in order.
+    pub fn headers_seen_by(&self, subgraph: &str) -> Vec<(String, String)> {
+        self.counts[subgraph].headers.lock().unwrap().clone()
     }
 }

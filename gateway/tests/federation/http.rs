@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::harness::{start, Options, SHOP_SUPERGRAPH};
+use crate::harness::{start, Options, Shop, SHOP_SUPERGRAPH};
 
 #[tokio::test]
 async fn get_runs_queries_but_not_mutations() {
@@ -148,4 +148,46 @@ async fn shutdown_waits_for_in_flight_requests() {
         .unwrap()
         .expect("in-flight request was cut off");
     assert_eq!(status, 200);
+}
+
+async fn query_with_headers(shop: &Shop, query: &str) -> serde_json::Value {
+    shop.http()
+        .post(&shop.url)
+        .header("authorization", "Bearer t1")
+        .header("x-tenant", "acme")
+        .header("x-not-forwarded", "secret")
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn configured_client_headers_reach_every_subgraph_called_and_no_others() {
+    let shop = start(Options {
+        propagate_headers: vec!["Authorization".into(), "x-tenant".into()],
+        ..Options::default()
+    })
+    .await;
+    let body =
+        query_with_headers(&shop, "{ topProducts(first: 1) { name reviews { body } } }").await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let expected = vec![
+        ("authorization".to_string(), "Bearer t1".to_string()),
+        ("x-tenant".to_string(), "acme".to_string()),
+    ];
+    assert_eq!(shop.headers_seen_by("products"), expected);
+    assert_eq!(shop.headers_seen_by("reviews"), expected);
+    assert_eq!(shop.headers_seen_by("accounts"), vec![]);
+}
+
+#[tokio::test]
+async fn client_headers_are_not_passed_on_unless_configured() {
+    let shop = start(Options::default()).await;
+    let body = query_with_headers(&shop, "{ topProducts(first: 1) { name } }").await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(shop.headers_seen_by("products"), vec![]);
 }
