@@ -114,7 +114,9 @@ wait_http "http://127.0.0.1:$sub_port/health" bench-subgraphs
 
 sed "s#http://0.0.0.0:4200#http://127.0.0.1:$sub_port#g" "$fixture/supergraph.graphql" >"$work/supergraph.graphql"
 gw_port="$(free_port)"
-"$bin/crowdcrunch-gateway" --supergraph "$work/supergraph.graphql" --listen "127.0.0.1:$gw_port" \
+# Passes the client's Authorization on to the subgraphs, as the peers below are configured to.
+CROWDCRUNCH_GATEWAY__PROPAGATE_HEADERS=authorization \
+  "$bin/crowdcrunch-gateway" --supergraph "$work/supergraph.graphql" --listen "127.0.0.1:$gw_port" \
   >"$work/gateway.log" 2>&1 &
 gw_pid=$!; pids+=("$gw_pid")
 wait_http "http://127.0.0.1:$gw_port/health" gateway
@@ -309,7 +311,8 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
   printf '%s\n' "${rows[@]}"
   echo
   echo "- crowdcrunch-gateway: the fixture's \`TestQuery\` (its answer checked equal to"
-  echo "  \`expected-response.json\` before the run) through the gateway on the fixture supergraph."
+  echo "  \`expected-response.json\` before the run) through the gateway on the fixture supergraph,"
+  echo "  passing the client's \`Authorization\` on to the subgraphs (\`propagate_headers\`)."
   echo "- pass-through baseline: \`passthrough\` (crates/bench-subgraphs) forwards each POST to the"
   echo "  reviews subgraph and parses and re-serialises the JSON answer; the request is one"
   echo "  \`_entities\` call of 101 users whose answer is about the size of the gateway's."
