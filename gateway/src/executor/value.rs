@@ -9,7 +9,6 @@ use std::fmt;
 
 use compact_str::CompactString;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// A JSON value of response data.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,10 +27,6 @@ pub enum Value {
 pub struct Object(Vec<(CompactString, Value)>);
 
 impl Object {
-    pub fn with_capacity(n: usize) -> Self {
-        Self(Vec::with_capacity(n))
-    }
-
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -58,14 +53,6 @@ impl Object {
         let i = self.0.iter().position(|(k, _)| k == key)?;
         Some(self.0.remove(i).1)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
 }
 
 impl IntoIterator for Object {
@@ -90,13 +77,6 @@ impl Value {
     }
 
     pub fn as_object(&self) -> Option<&Object> {
-        match self {
-            Value::Object(o) => Some(o),
-            _ => None,
-        }
-    }
-
-    pub fn as_object_mut(&mut self) -> Option<&mut Object> {
         match self {
             Value::Object(o) => Some(o),
             _ => None,
@@ -155,46 +135,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     } else {
         // Writing to a Vec cannot fail.
         let _ = serde_json::to_writer(out, s);
-    }
-}
-
-impl From<&serde_json::Value> for Value {
-    fn from(v: &serde_json::Value) -> Self {
-        match v {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.clone()),
-            serde_json::Value::String(s) => Value::String(s.into()),
-            serde_json::Value::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
-            serde_json::Value::Object(o) => Value::Object(Object(
-                o.iter().map(|(k, v)| (k.into(), Value::from(v))).collect(),
-            )),
-        }
-    }
-}
-
-impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(n) => n.serialize(s),
-            Value::String(v) => s.serialize_str(v),
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Value::Object(obj) => {
-                let mut map = s.serialize_map(Some(obj.0.len()))?;
-                for (k, v) in &obj.0 {
-                    map.serialize_entry(k.as_str(), v)?;
-                }
-                map.end()
-            }
-        }
     }
 }
 
@@ -286,7 +226,6 @@ mod tests {
         let mut out = Vec::new();
         v.write_json(&mut out);
         assert_eq!(String::from_utf8(out).unwrap(), text);
-        assert_eq!(serde_json::to_string(&v).unwrap(), text);
     }
 
     #[test]
@@ -313,6 +252,8 @@ mod tests {
     #[test]
     fn duplicate_keys_keep_the_last_value_at_the_first_position() {
         let v: Value = serde_json::from_str(r#"{"a":1,"b":2,"a":3}"#).unwrap();
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"a":3,"b":2}"#);
+        let mut out = Vec::new();
+        v.write_json(&mut out);
+        assert_eq!(out, br#"{"a":3,"b":2}"#);
     }
 }
