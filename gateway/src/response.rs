@@ -115,22 +115,20 @@ pub struct Response {
 impl Response {
     /// The response as JSON text.
     pub fn into_json(self) -> Vec<u8> {
-        let (mut out, mut first) = match self.data {
-            Some(DataJson(buf)) => (buf, false),
-            None => (b"{".to_vec(), true),
+        let (mut out, has_data) = match self.data {
+            Some(DataJson(buf)) => (buf, true),
+            None => (b"{".to_vec(), false),
         };
         if !self.errors.is_empty() {
-            out.extend_from_slice(if first {
-                b"\"errors\":"
-            } else {
+            out.extend_from_slice(if has_data {
                 b",\"errors\":"
+            } else {
+                b"\"errors\":"
             });
-            first = false;
             if serde_json::to_writer(&mut out, &self.errors).is_err() {
                 out.extend_from_slice(b"[{\"message\":\"cannot encode errors\"}]");
             }
         }
-        let _ = first;
         out.push(b'}');
         out
     }
