@@ -42,6 +42,9 @@ pub struct Config {
     pub subgraph_response_limit_bytes: usize,
     /// How often the supergraph file is checked for changes, in milliseconds.
     pub reload_interval_ms: u64,
+    /// PEM file of certificate authorities trusted for `https://` subgraphs
+    /// besides the public (Mozilla) roots, e.g. a private CA.
+    pub subgraph_ca_file: Option<PathBuf>,
     /// Client request headers passed on to every subgraph call, by name
     /// (case-insensitive), e.g. `["authorization"]`; none by default. From
     /// the environment: a comma-separated list.
@@ -92,6 +95,7 @@ impl Default for Config {
             subgraph_timeout_ms: 30_000,
             subgraph_response_limit_bytes: 64 * 1024 * 1024,
             reload_interval_ms: 1_000,
+            subgraph_ca_file: None,
             propagate_headers: Vec::new(),
             subgraphs: HashMap::new(),
         }

@@ -5,6 +5,8 @@
 mod harness;
 #[path = "federation/subgraphs/mod.rs"]
 mod subgraphs;
+#[path = "federation/tls.rs"]
+mod tls;
 
 #[path = "federation/errors.rs"]
 mod errors;

@@ -83,10 +83,15 @@ pub(crate) fn build_engine(supergraph: Supergraph, config: &Config) -> Result<En
             },
         );
     }
+    let extra_roots = match &config.subgraph_ca_file {
+        Some(path) => crate::executor::client::read_pem_certificates(path)?,
+        None => Vec::new(),
+    };
     let client = SubgraphClient::new(
         endpoints,
         config.subgraph_response_limit_bytes,
         &config.propagate_headers,
+        &extra_roots,
     )?;
     Ok(Engine::new(
         Arc::new(supergraph),

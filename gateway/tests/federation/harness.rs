@@ -38,6 +38,9 @@ pub struct Options {
     pub timeouts: Vec<(&'static str, u64)>,
     pub subgraph_response_limit: Option<usize>,
     pub propagate_headers: Vec<String>,
+    /// Serve `accounts` over `https://` with a certificate of a private CA;
+    /// `Some(true)` also configures the gateway to trust that CA.
+    pub accounts_over_tls: Option<bool>,
 }
 
 /// What one subgraph received: requests, and the headers worth checking.
@@ -86,6 +89,7 @@ async fn dead_url() -> String {
 
 pub async fn start(opts: Options) -> Shop {
     let log = Log::default();
+    let mut ca_file = None;
     let mut urls = vec![
         (
             "accounts",
@@ -98,6 +102,28 @@ pub async fn start(opts: Options) -> Shop {
         ),
         ("reviews", serve(subgraphs::reviews::schema()).await),
     ];
+    if let Some(trusted) = opts.accounts_over_tls {
+        let ca = crate::tls::test_ca();
+        let counter = Arc::new(Received::default());
+        let app = Router::new()
+            .route(
+                "/graphql",
+                post_service(GraphQL::new(subgraphs::accounts::schema(log.clone()))),
+            )
+            .layer(axum::middleware::from_fn_with_state(counter.clone(), count));
+        let url = crate::tls::serve_tls(app, ca.server).await;
+        urls[0] = ("accounts", (url, counter));
+        if trusted {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "crowdcrunch-test-ca-{}-{}.pem",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::write(&path, &ca.ca_pem).unwrap();
+            ca_file = Some(path);
+        }
+    }
     if let Some(down) = opts.down {
         for (name, (url, _)) in &mut urls {
             if *name == down {
@@ -117,6 +143,7 @@ pub async fn start(opts: Options) -> Shop {
         config.body_limit_bytes = limit;
     }
     config.propagate_headers = opts.propagate_headers.clone();
+    config.subgraph_ca_file = ca_file;
     if let Some(limit) = opts.subgraph_response_limit {
         config.subgraph_response_limit_bytes = limit;
     }

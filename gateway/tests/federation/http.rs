@@ -191,3 +191,33 @@ async fn client_headers_are_not_passed_on_unless_configured() {
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(shop.headers_seen_by("products"), vec![]);
 }
+
+#[tokio::test]
+async fn an_https_subgraph_signed_by_the_configured_ca_is_served() {
+    let shop = start(Options {
+        accounts_over_tls: Some(true),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = shop.query("{ me { name } }").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}));
+}
+
+#[tokio::test]
+async fn an_https_subgraph_with_an_untrusted_certificate_is_a_failed_fetch() {
+    let shop = start(Options {
+        accounts_over_tls: Some(false),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = shop.query("{ me { name } }").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"], json!({"me": null}));
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "SUBGRAPH_REQUEST_FAILED"
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("certificate"), "{message}");
+}
