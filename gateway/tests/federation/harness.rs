@@ -1,6 +1,7 @@
 //! Starts the shop subgraphs and a gateway in front of them.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -69,15 +70,43 @@ async fn count(
     next.run(req).await
 }
 
-async fn serve<E: async_graphql::Executor>(schema: E) -> (String, Arc<Received>) {
+/// A subgraph's routes, recording what it receives.
+fn subgraph_app<E: async_graphql::Executor>(schema: E) -> (Router, Arc<Received>) {
     let counter = Arc::new(Received::default());
     let app = Router::new()
         .route("/graphql", post_service(GraphQL::new(schema)))
         .layer(axum::middleware::from_fn_with_state(counter.clone(), count));
+    (app, counter)
+}
+
+async fn serve<E: async_graphql::Executor>(schema: E) -> (String, Arc<Received>) {
+    let (app, counter) = subgraph_app(schema);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/graphql"), counter)
+}
+
+/// Serves `accounts` over `https://` with a certificate of a fresh private
+/// CA; when `trusted`, also returns that CA as a PEM file for the gateway.
+async fn serve_accounts_tls(
+    log: &Log,
+    trusted: bool,
+) -> ((String, Arc<Received>), Option<PathBuf>) {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let ca = crate::tls::test_ca();
+    let (app, counter) = subgraph_app(subgraphs::accounts::schema(log.clone()));
+    let url = crate::tls::serve_tls(app, ca.server).await;
+    let ca_file = trusted.then(|| {
+        let path = std::env::temp_dir().join(format!(
+            "crowdcrunch-test-ca-{}-{}.pem",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::write(&path, &ca.ca_pem).unwrap();
+        path
+    });
+    ((url, counter), ca_file)
 }
 
 async fn dead_url() -> String {
@@ -90,11 +119,16 @@ async fn dead_url() -> String {
 pub async fn start(opts: Options) -> Shop {
     let log = Log::default();
     let mut ca_file = None;
+    let accounts = match opts.accounts_over_tls {
+        Some(trusted) => {
+            let (served, ca) = serve_accounts_tls(&log, trusted).await;
+            ca_file = ca;
+            served
+        }
+        None => serve(subgraphs::accounts::schema(log.clone())).await,
+    };
     let mut urls = vec![
-        (
-            "accounts",
-            serve(subgraphs::accounts::schema(log.clone())).await,
-        ),
+        ("accounts", accounts),
         ("inventory", serve(subgraphs::inventory::schema()).await),
         (
             "products",
@@ -102,28 +136,6 @@ pub async fn start(opts: Options) -> Shop {
         ),
         ("reviews", serve(subgraphs::reviews::schema()).await),
     ];
-    if let Some(trusted) = opts.accounts_over_tls {
-        let ca = crate::tls::test_ca();
-        let counter = Arc::new(Received::default());
-        let app = Router::new()
-            .route(
-                "/graphql",
-                post_service(GraphQL::new(subgraphs::accounts::schema(log.clone()))),
-            )
-            .layer(axum::middleware::from_fn_with_state(counter.clone(), count));
-        let url = crate::tls::serve_tls(app, ca.server).await;
-        urls[0] = ("accounts", (url, counter));
-        if trusted {
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let path = std::env::temp_dir().join(format!(
-                "crowdcrunch-test-ca-{}-{}.pem",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::SeqCst)
-            ));
-            std::fs::write(&path, &ca.ca_pem).unwrap();
-            ca_file = Some(path);
-        }
-    }
     if let Some(down) = opts.down {
         for (name, (url, _)) in &mut urls {
             if *name == down {
