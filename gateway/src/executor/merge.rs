@@ -68,8 +68,19 @@ pub fn merge_entities(
             unchanged,
         );
     }
-    for raw in response.errors.into_iter().flatten() {
-        let path = entity_error_path(sg, &st.data, fetch, targets, parse_path(&raw));
+    let Some(raw_errors) = response.errors.filter(|e| !e.is_empty()) else {
+        return;
+    };
+    // Client paths are only needed now: one walk per group, whatever the
+    // number of errors.
+    let firsts: Vec<Vec<Option<Vec<PathElem>>>> = fetch
+        .entity_groups
+        .iter()
+        .zip(targets)
+        .map(|(g, t)| first_paths(sg, &st.data, g, t))
+        .collect();
+    for raw in raw_errors {
+        let path = entity_error_path(fetch, &firsts, parse_path(&raw));
         st.errors.push(subgraph_error(raw, &fetch.service, path));
     }
 }
@@ -141,13 +152,12 @@ fn merge_group(
 /// Some subgraphs omit the index; it is then only recoverable when the
 /// group sent a single representation, otherwise the first entity is blamed.
 fn entity_error_path(
-    sg: &Supergraph,
-    data: &Value,
     fetch: &FetchNode,
-    targets: &[Targets],
+    firsts: &[Vec<Option<Vec<PathElem>>>],
     path: Option<Vec<PathElem>>,
 ) -> Option<Vec<PathElem>> {
     let path = path?;
+    let any_first = || firsts.iter().flatten().flatten().next().cloned();
     let group_index = match path.first() {
         Some(PathElem::Key(root)) => fetch
             .entity_groups
@@ -155,34 +165,17 @@ fn entity_error_path(
             .position(|g| &g.response_key == root),
         _ => None,
     };
-    let Some(g) = group_index else {
-        return first_target(sg, data, fetch, targets);
+    let Some(group) = group_index.and_then(|g| firsts.get(g)) else {
+        return any_first();
     };
-    let (group, group_targets) = (fetch.entity_groups.get(g)?, targets.get(g)?);
-    let firsts = first_paths(sg, data, group, group_targets);
     let (index, rest) = match path.get(1) {
         Some(PathElem::Index(i)) => (*i, 2),
-        _ if firsts.len() == 1 => (0, 1),
-        _ => return firsts.into_iter().flatten().next(),
+        _ if group.len() == 1 => (0, 1),
+        _ => return group.iter().flatten().next().cloned(),
     };
-    let mut client = firsts.into_iter().nth(index).flatten()?;
+    let mut client = group.get(index)?.clone()?;
     client.extend(path[rest..].iter().cloned());
     Some(client)
-}
-
-fn first_target(
-    sg: &Supergraph,
-    data: &Value,
-    fetch: &FetchNode,
-    targets: &[Targets],
-) -> Option<Vec<PathElem>> {
-    fetch
-        .entity_groups
-        .iter()
-        .zip(targets)
-        .flat_map(|(g, t)| first_paths(sg, data, g, t))
-        .flatten()
-        .next()
 }
 
 fn parse_path(raw: &JsonValue) -> Option<Vec<PathElem>> {
