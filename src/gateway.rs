@@ -9,7 +9,11 @@ pub fn run(args: Vec<String>) -> anyhow::Result<()> {
     use clap::Parser;
     let program = std::iter::once("crowdcrunch-gateway".to_string());
     let cli = crowdcrunch_gateway::cli::Cli::parse_from(program.chain(args));
-    let runtime = tokio::runtime::Runtime::new()?;
+    // Requests are served by the gateway's own worker threads; this runtime
+    // only waits for signals and watches the supergraph file.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         crowdcrunch_gateway::telemetry::init();
         let result = crowdcrunch_gateway::run(cli).await;

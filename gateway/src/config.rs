@@ -24,6 +24,10 @@ const ENV_PREFIX: &str = "CROWDCRUNCH_GATEWAY__";
 pub struct Config {
     /// Address the HTTP server binds, e.g. `127.0.0.1:4000`.
     pub listen: String,
+    /// Server worker threads, each running its own single-threaded runtime
+    /// with its own connections (client and subgraph side), so a request
+    /// never hops threads; 0 (the default) means one per available CPU.
+    pub workers: usize,
     /// Path of the supergraph SDL file; watched for changes.
     pub supergraph: Option<PathBuf>,
     /// Whether `__schema` / `__type` queries are answered.
@@ -87,6 +91,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:4000".into(),
+            workers: 0,
             supergraph: None,
             introspection: true,
             playground: true,
@@ -103,6 +108,14 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The number of server workers to start (resolves `workers = 0`).
+    pub fn worker_count(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
     /// Reads the optional file, then applies the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, Error> {
         let text = match file {
@@ -196,6 +209,15 @@ mod tests {
         let orders = &cfg.subgraphs["orders"];
         assert_eq!(orders.url.as_deref(), Some("http://orders/graphql"));
         assert_eq!(orders.timeout_ms, Some(5));
+    }
+
+    #[test]
+    fn workers_default_to_one_per_cpu_and_can_be_set() {
+        let cfg = Config::from_sources("", env(&[])).unwrap();
+        assert_eq!(cfg.workers, 0);
+        assert!(cfg.worker_count() >= 1);
+        let cfg = Config::from_sources("", env(&[("CROWDCRUNCH_GATEWAY__WORKERS", "3")])).unwrap();
+        assert_eq!(cfg.worker_count(), 3);
     }
 
     #[test]

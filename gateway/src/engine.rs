@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
-use crate::executor::client::SubgraphClient;
+use crate::executor::client::{HttpClient, SubgraphClient};
 use crate::executor::projection::Projector;
 use crate::executor::{self, ExecCtx};
 use crate::operation::{OperationCache, RequestFailure};
@@ -68,14 +68,16 @@ impl Engine {
     }
 
     /// Runs one request. `via_get` forbids mutations (HTTP 405); `headers`
-    /// are the client's, some of which may be passed on to subgraphs.
+    /// are the client's, some of which may be passed on to subgraphs over
+    /// `pool`, the calling worker's connection pool.
     pub async fn execute(
         &self,
         req: GraphQLRequest,
         via_get: bool,
         headers: &http::HeaderMap,
+        pool: &HttpClient,
     ) -> Outcome {
-        match self.execute_inner(req, via_get, headers).await {
+        match self.execute_inner(req, via_get, headers, pool).await {
             Ok(outcome) => outcome,
             Err(failure) => failure.into(),
         }
@@ -86,6 +88,7 @@ impl Engine {
         req: GraphQLRequest,
         via_get: bool,
         headers: &http::HeaderMap,
+        pool: &HttpClient,
     ) -> Result<Outcome, RequestFailure> {
         let sg = &*self.supergraph;
         let Some(query) = req.query.as_deref().filter(|q| !q.trim().is_empty()) else {
@@ -130,6 +133,7 @@ impl Engine {
                 let ctx = ExecCtx {
                     supergraph: sg,
                     client: &self.client,
+                    http: pool,
                     variables: &variables.0,
                     headers,
                 };

@@ -7,7 +7,9 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
+// Requests are served by the gateway's own worker threads (see `server`);
+// this runtime only waits for signals and watches the supergraph file.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     crowdcrunch_gateway::telemetry::init();
     let cli = crowdcrunch_gateway::Cli::parse();

@@ -27,10 +27,34 @@ pub struct Endpoint {
     pub timeout: Duration,
 }
 
-/// The outgoing side of the gateway.
+/// A keep-alive connection pool to subgraphs. Each server worker owns one,
+/// so a connection's I/O stays on the thread that uses it.
+#[derive(Clone)]
+pub struct HttpClient(Client<HttpsConnector<HttpConnector>, Full<Bytes>>);
+
+impl HttpClient {
+    /// A pool trusting the public (Mozilla) roots plus `extra_roots`.
+    pub fn new(extra_roots: &[CertificateDer<'static>]) -> Result<Self, Error> {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        connector.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(extra_roots)?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let http = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(256)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Ok(Self(http))
+    }
+}
+
+/// The subgraphs of one supergraph: where they are and how to call them.
 #[derive(Clone)]
 pub struct SubgraphClient {
-    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     targets: HashMap<String, Target>,
     /// Largest answer body read, in bytes.
     response_limit: usize,
@@ -101,7 +125,6 @@ impl SubgraphClient {
         endpoints: HashMap<String, Endpoint>,
         response_limit: usize,
         propagate_headers: &[String],
-        extra_roots: &[CertificateDer<'static>],
     ) -> Result<Self, Error> {
         let propagate = propagate_headers
             .iter()
@@ -110,19 +133,6 @@ impl SubgraphClient {
                     .map_err(|e| Error::Config(format!("propagate_headers: {name:?}: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_keepalive(Some(Duration::from_secs(60)));
-        connector.enforce_http(false);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(extra_roots)?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(connector);
-        let http = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(256)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
         let targets = endpoints
             .into_iter()
             .map(|(name, endpoint)| {
@@ -131,7 +141,6 @@ impl SubgraphClient {
             })
             .collect();
         Ok(Self {
-            http,
             targets,
             response_limit,
             propagate,
@@ -142,6 +151,7 @@ impl SubgraphClient {
     /// client's request; records the subgraph metrics.
     pub async fn fetch(
         &self,
+        http: &HttpClient,
         subgraph: &str,
         body: Vec<u8>,
         client_headers: &http::HeaderMap,
@@ -150,7 +160,7 @@ impl SubgraphClient {
             return Err(FetchFailure::UnknownSubgraph(subgraph.to_string()));
         };
         let started = Instant::now();
-        let result = self.send(target, body, client_headers).await;
+        let result = self.send(http, target, body, client_headers).await;
         match &result {
             Ok(_) => target.ok.increment(1),
             Err(FetchFailure::Timeout) => target.timed_out.increment(1),
@@ -162,6 +172,7 @@ impl SubgraphClient {
 
     async fn send(
         &self,
+        http: &HttpClient,
         target: &Target,
         body: Vec<u8>,
         client_headers: &http::HeaderMap,
@@ -180,11 +191,7 @@ impl SubgraphClient {
         crate::telemetry::inject_context(request.headers_mut());
         // The timeout covers the whole exchange, answer body included.
         let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| transport(&e))?;
+            let response = http.0.request(request).await.map_err(|e| transport(&e))?;
             let status = response.status();
             let limit = self.response_limit;
             let bytes = Limited::new(response.into_body(), limit)
@@ -203,13 +210,27 @@ impl SubgraphClient {
         let (status, bytes) = tokio::time::timeout(target.timeout, exchange)
             .await
             .map_err(|_| FetchFailure::Timeout)??;
-        match sonic_rs::from_slice::<SubgraphResponse>(&bytes) {
+        match parse_answer(&bytes) {
             Ok(parsed) if status.is_success() || parsed.errors.is_some() => Ok(parsed),
             Ok(_) => Err(FetchFailure::Status(status.as_u16())),
             Err(_) if !status.is_success() => Err(FetchFailure::Status(status.as_u16())),
             Err(e) => Err(FetchFailure::Body(e.to_string())),
         }
     }
+}
+
+/// Reads an answer: the fast path when it is plain data without errors,
+/// else sonic-rs (all of JSON, with errors explained).
+fn parse_answer(bytes: &[u8]) -> Result<SubgraphResponse, sonic_rs::Error> {
+    if let Some(Value::Object(mut top)) = super::parse::parse(bytes) {
+        if top.get("errors").is_none() {
+            return Ok(SubgraphResponse {
+                data: top.remove("data").filter(|d| !d.is_null()),
+                errors: None,
+            });
+        }
+    }
+    sonic_rs::from_slice::<SubgraphResponse>(bytes)
 }
 
 fn parse_url(url: &str) -> Result<http::Uri, String> {

@@ -241,6 +241,7 @@ fn rewrite_at(
 
 /// Merges fetched object fields into an existing object.
 pub fn merge_map(target: &mut Object, source: Object) {
+    target.reserve(source.len());
     for (k, v) in source {
         match target.get_mut(&k) {
             Some(existing) => deep_merge(existing, v),

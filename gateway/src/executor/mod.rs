@@ -4,6 +4,7 @@ mod batch;
 pub mod client;
 mod entities;
 mod merge;
+mod parse;
 pub mod projection;
 pub mod value;
 
@@ -17,7 +18,7 @@ use tracing::Instrument;
 use crate::planner::plan::{FetchNode, PlanNode};
 use crate::response::GraphQLError;
 use crate::supergraph::Supergraph;
-use client::SubgraphClient;
+use client::{HttpClient, SubgraphClient};
 use value::Value;
 
 /// Raw (not yet projected) data plus the errors gathered so far.
@@ -34,6 +35,8 @@ pub struct ExecState {
 pub struct ExecCtx<'a> {
     pub supergraph: &'a Supergraph,
     pub client: &'a SubgraphClient,
+    /// The calling worker's connection pool.
+    pub http: &'a HttpClient,
     /// Coerced client variables (defaults applied).
     pub variables: &'a Map<String, JsonValue>,
     /// The client request's headers (the client forwards configured ones).
@@ -110,7 +113,7 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
     );
     let result = ctx
         .client
-        .fetch(&fetch.service, request.body, ctx.headers)
+        .fetch(ctx.http, &fetch.service, request.body, ctx.headers)
         .instrument(span)
         .await;
     let sg = ctx.supergraph;

@@ -27,6 +27,10 @@ pub enum Value {
 pub struct Object(Vec<(CompactString, Value)>);
 
 impl Object {
+    pub fn from_fields(fields: Vec<(CompactString, Value)>) -> Self {
+        Self(fields)
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -42,6 +46,21 @@ impl Object {
             Some(slot) => *slot = value,
             None => self.0.push((key, value)),
         }
+    }
+
+    /// Room for `additional` more fields (objects are stored at exact size,
+    /// and a merge adds several fields at once: one reallocation, not many).
+    pub fn reserve(&mut self, additional: usize) {
+        self.0.reserve_exact(additional);
+    }
+
+    /// How many fields it has.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Appends a key the caller knows is absent.

@@ -90,7 +90,13 @@ async fn serve(
     let (label, outcome) = match request {
         Ok(req) => {
             let label = operation_label(state, req.operation_name.as_deref());
-            (label, state.engine().execute(req, via_get, headers).await)
+            (
+                label,
+                state
+                    .engine()
+                    .execute(req, via_get, headers, &state.http)
+                    .await,
+            )
         }
         Err(failure) => ("unknown".to_string(), Outcome::from(failure)),
     };

@@ -2,6 +2,7 @@
 
 mod handlers;
 mod reload;
+mod workers;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::executor::client::{Endpoint, SubgraphClient};
+use crate::executor::client::{Endpoint, HttpClient, SubgraphClient};
 use crate::supergraph::Supergraph;
 use crate::Error;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     playground: bool,
     /// Operation names already used as metric labels (bounded).
     operation_labels: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// This worker's subgraph connection pool.
+    http: HttpClient,
 }
 
 impl AppState {
@@ -43,22 +46,40 @@ impl AppState {
     }
 }
 
-/// A gateway running in the background (for tests and embedding).
+/// A gateway running in the background (for tests and embedding). Dropping
+/// it stops the gateway as [`RunningGateway::shutdown`] does, without waiting.
 pub struct RunningGateway {
     pub addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), Error>>,
+    stop: Option<workers::Stop>,
+    workers: Vec<oneshot::Receiver<std::io::Result<()>>>,
+    watcher: Option<JoinHandle<()>>,
 }
 
 impl RunningGateway {
     /// Stops accepting connections, finishes in-flight requests and waits.
     pub async fn shutdown(mut self) -> Result<(), Error> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
-        self.task
-            .await
-            .map_err(|e| Error::Serve(std::io::Error::other(e)))?
+        for worker in std::mem::take(&mut self.workers) {
+            match worker.await {
+                Ok(result) => result.map_err(Error::Serve)?,
+                Err(_) => {
+                    return Err(Error::Serve(std::io::Error::other(
+                        "a gateway worker stopped without finishing",
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RunningGateway {
+    fn drop(&mut self) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.abort();
+        }
     }
 }
 
@@ -83,15 +104,10 @@ pub(crate) fn build_engine(supergraph: Supergraph, config: &Config) -> Result<En
             },
         );
     }
-    let extra_roots = match &config.subgraph_ca_file {
-        Some(path) => crate::executor::client::read_pem_certificates(path)?,
-        None => Vec::new(),
-    };
     let client = SubgraphClient::new(
         endpoints,
         config.subgraph_response_limit_bytes,
         &config.propagate_headers,
-        &extra_roots,
     )?;
     Ok(Engine::new(
         Arc::new(supergraph),
@@ -115,45 +131,46 @@ fn router(state: AppState, body_limit: usize) -> Router {
 }
 
 /// Starts a gateway serving `supergraph_sdl` on `config.listen` (port 0 is
-/// fine) in the background. The file in `config.supergraph`, if any, is
-/// watched for changes.
+/// fine) in the background, on `config.workers` threads of its own. The
+/// file in `config.supergraph`, if any, is watched for changes (by a task
+/// of the caller's runtime).
 pub async fn spawn(supergraph_sdl: &str, config: Config) -> Result<RunningGateway, Error> {
     let supergraph = Supergraph::parse(supergraph_sdl)?;
     let engine = build_engine(supergraph, &config)?;
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: config.listen.clone(),
-            source,
-        })?;
+    let extra_roots = match &config.subgraph_ca_file {
+        Some(path) => crate::executor::client::read_pem_certificates(path)?,
+        None => Vec::new(),
+    };
+    let listener = workers::bind(&config.listen).map_err(|source| Error::Bind {
+        addr: config.listen.clone(),
+        source,
+    })?;
     let addr = listener.local_addr().map_err(Error::Serve)?;
-    let state = AppState {
+    let shared = AppState {
         engine: Arc::new(RwLock::new(Arc::new(engine))),
         playground: config.playground,
         operation_labels: Arc::default(),
+        http: HttpClient::new(&extra_roots)?,
     };
-    let (tx, rx) = oneshot::channel::<()>();
+    let count = config.worker_count();
+    let mut apps = Vec::with_capacity(count);
+    for _ in 0..count {
+        let state = AppState {
+            http: HttpClient::new(&extra_roots)?,
+            ..shared.clone()
+        };
+        apps.push(router(state, config.body_limit_bytes));
+    }
+    let (stop, workers) = workers::start(listener, apps).map_err(Error::Serve)?;
     let watcher = config
         .supergraph
         .clone()
-        .map(|path: PathBuf| tokio::spawn(reload::watch(path, config.clone(), state.clone())));
-    let app = router(state, config.body_limit_bytes);
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-            .map_err(Error::Serve);
-        if let Some(w) = watcher {
-            w.abort();
-        }
-        served
-    });
-    tracing::info!(%addr, "gateway listening");
+        .map(|path: PathBuf| tokio::spawn(reload::watch(path, config.clone(), shared)));
+    tracing::info!(%addr, workers = count, "gateway listening");
     Ok(RunningGateway {
         addr,
-        shutdown: Some(tx),
-        task,
+        stop: Some(stop),
+        workers,
+        watcher,
     })
 }
