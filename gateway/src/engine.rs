@@ -137,9 +137,12 @@ impl Engine {
                     variables: &variables.0,
                     headers,
                 };
-                executor::execute(&ctx, plan)
-                    .instrument(tracing::info_span!("execute"))
-                    .await
+                let span = if crate::telemetry::request_spans() {
+                    tracing::info_span!("execute")
+                } else {
+                    tracing::Span::none()
+                };
+                executor::execute(&ctx, plan).instrument(span).await
             }
             None => executor::ExecState::default(),
         };

@@ -86,47 +86,90 @@ async fn serve(
     via_get: bool,
 ) -> Response {
     let started = Instant::now();
-    metrics::gauge!("gateway_http_requests_in_flight").increment(1.0);
-    let (label, outcome) = match request {
+    let _in_flight = InFlight::enter(&state.in_flight);
+    let (op, outcome) = match request {
         Ok(req) => {
-            let label = operation_label(state, req.operation_name.as_deref());
-            (
-                label,
-                state
-                    .engine()
-                    .execute(req, via_get, headers, &state.http)
-                    .await,
-            )
+            let op = operation_metrics(state, req.operation_name.as_deref());
+            let outcome = state
+                .engine()
+                .execute(req, via_get, headers, &state.http)
+                .await;
+            (op, outcome)
         }
-        Err(failure) => ("unknown".to_string(), Outcome::from(failure)),
+        Err(failure) => (operation_metrics(state, None), Outcome::from(failure)),
     };
-    metrics::gauge!("gateway_http_requests_in_flight").decrement(1.0);
-    record_errors(&label, &outcome.response.errors);
-    metrics::counter!("gateway_http_requests_total",
-        "operation" => label.clone(), "status" => outcome.status.to_string())
-    .increment(1);
-    metrics::histogram!("gateway_http_request_duration_seconds", "operation" => label)
-        .record(started.elapsed().as_secs_f64());
+    if !outcome.response.errors.is_empty() {
+        record_errors(&op.label, &outcome.response.errors);
+    }
+    if outcome.status == 200 {
+        op.ok.increment(1);
+    } else {
+        metrics::counter!("gateway_http_requests_total",
+            "operation" => op.label.clone(), "status" => outcome.status.to_string())
+        .increment(1);
+    }
+    op.duration.record(started.elapsed().as_secs_f64());
     respond(headers, outcome)
 }
 
+/// Counts a request in `gateway_http_requests_in_flight` until dropped, so
+/// a request whose client went away (its future dropped) is not counted
+/// forever.
+struct InFlight<'a>(&'a metrics::Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a metrics::Gauge) -> Self {
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
+}
+
+/// The metric handles of one operation label.
+#[derive(Clone)]
+pub(super) struct OperationMetrics {
+    label: String,
+    /// `gateway_http_requests_total` with status 200.
+    ok: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+impl OperationMetrics {
+    fn new(label: &str) -> Self {
+        Self {
+            label: label.to_string(),
+            ok: metrics::counter!("gateway_http_requests_total",
+                "operation" => label.to_string(), "status" => "200"),
+            duration: metrics::histogram!("gateway_http_request_duration_seconds",
+                "operation" => label.to_string()),
+        }
+    }
+}
+
 /// Bounds metric cardinality: unnamed → "unknown", too many names → "other".
-fn operation_label(state: &AppState, name: Option<&str>) -> String {
-    let Some(name) = name.filter(|n| !n.is_empty() && n.len() <= 64) else {
-        return "unknown".into();
-    };
-    let mut seen = state
-        .operation_labels
+fn operation_metrics(state: &AppState, name: Option<&str>) -> OperationMetrics {
+    let label = name.filter(|n| !n.is_empty() && n.len() <= 64);
+    let mut known = state
+        .operation_metrics
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    if seen.contains(name) {
-        return name.to_string();
+    let label = match label {
+        Some(name) if known.contains_key(name) => name,
+        Some(name) if known.len() < MAX_OPERATION_LABELS => name,
+        Some(_) => "other",
+        None => "unknown",
+    };
+    if let Some(metrics) = known.get(label) {
+        return metrics.clone();
     }
-    if seen.len() >= MAX_OPERATION_LABELS {
-        return "other".into();
-    }
-    seen.insert(name.to_string());
-    name.to_string()
+    let metrics = OperationMetrics::new(label);
+    known.insert(label.to_string(), metrics.clone());
+    metrics
 }
 
 fn respond(headers: &HeaderMap, outcome: Outcome) -> Response {

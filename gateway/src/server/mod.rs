@@ -27,8 +27,11 @@ use crate::Error;
 pub struct AppState {
     engine: Arc<RwLock<Arc<Engine>>>,
     playground: bool,
-    /// Operation names already used as metric labels (bounded).
-    operation_labels: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Metric handles per operation name used as a label (bounded), so a
+    /// request records its metrics without building label sets.
+    operation_metrics: Arc<Mutex<HashMap<String, handlers::OperationMetrics>>>,
+    /// `gateway_http_requests_in_flight`.
+    in_flight: metrics::Gauge,
     /// This worker's subgraph connection pool.
     http: HttpClient,
 }
@@ -149,7 +152,8 @@ pub async fn spawn(supergraph_sdl: &str, config: Config) -> Result<RunningGatewa
     let shared = AppState {
         engine: Arc::new(RwLock::new(Arc::new(engine))),
         playground: config.playground,
-        operation_labels: Arc::default(),
+        operation_metrics: Arc::default(),
+        in_flight: metrics::gauge!("gateway_http_requests_in_flight"),
         http: HttpClient::new(&extra_roots)?,
     };
     let count = config.worker_count();

@@ -2,6 +2,7 @@
 
 use super::{logs, metrics, otel, propagation};
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
@@ -12,6 +13,16 @@ pub use propagation::inject_context;
 
 /// The exporting provider, kept so [`shutdown`] can flush it.
 static PROVIDER: OnceLock<Mutex<Option<SdkTracerProvider>>> = OnceLock::new();
+
+/// Whether traces are exported (see [`request_spans`]).
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether per-request spans (server, execute, subgraph fetch) are worth
+/// recording: only when traces are exported. Without an exporter nothing
+/// reads them, and recording them costs a few percent of a request's CPU.
+pub fn request_spans() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
 
 /// Install JSON logs (filter from `RUST_LOG`, default `info`), the Prometheus recorder (unless
 /// `CROWDCRUNCH_METRICS=off`) and,
@@ -46,6 +57,7 @@ pub fn init() {
     propagation::install_propagator();
     if let Some(p) = provider {
         let _ = PROVIDER.set(Mutex::new(Some(p)));
+        EXPORTING.store(true, Ordering::Relaxed);
     }
     // `CROWDCRUNCH_METRICS=off` leaves the recorder out (the overhead bench's baseline).
     if std::env::var("CROWDCRUNCH_METRICS").is_ok_and(|v| v == "off") {

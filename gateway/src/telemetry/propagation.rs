@@ -48,6 +48,9 @@ pub fn extract_context(headers: &HeaderMap) -> Context {
 
 /// Write the current span's trace context into `headers` of an outgoing request.
 pub fn inject_context(headers: &mut HeaderMap) {
+    if !super::request_spans() {
+        return;
+    }
     let cx = tracing::Span::current().context();
     opentelemetry::global::get_text_map_propagator(|p| {
         p.inject_context(&cx, &mut HeaderInjector(headers))
@@ -58,7 +61,8 @@ pub fn inject_context(headers: &mut HeaderMap) {
 /// it sent one, so the gateway's parse, plan and fetch spans hang under the client's span.
 /// Probes and scrapes get no span: they would bury the requests worth looking at.
 pub async fn trace_http(request: Request, next: Next) -> Response {
-    if matches!(request.uri().path(), "/health" | "/ready" | "/metrics") {
+    if !super::request_spans() || matches!(request.uri().path(), "/health" | "/ready" | "/metrics")
+    {
         return next.run(request).await;
     }
     let method = request.method().clone();
