@@ -112,19 +112,26 @@ async fn accept_loop(
             accepted = listener.accept() => accepted,
             _ = stopped.changed() => return,
         };
-        match accepted.and_then(|(stream, peer)| Ok((stream.into_std()?, peer))) {
-            Ok(connection) => {
-                if let Some(worker) = workers.get(next) {
-                    // A worker that is gone is stopping: the connection closes.
-                    let _ = worker.send(connection);
-                }
-                next = (next + 1) % workers.len().max(1);
-            }
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // E.g. out of file descriptors: back off instead of spinning.
                 tracing::warn!(error = %e, "accepting a connection failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
+        };
+        // Answers are written whole; Nagle would only hold back their tails.
+        let _ = stream.set_nodelay(true);
+        match stream.into_std() {
+            Ok(stream) => {
+                if let Some(worker) = workers.get(next) {
+                    // A worker that is gone is stopping: the connection closes.
+                    let _ = worker.send((stream, peer));
+                }
+                next = (next + 1) % workers.len().max(1);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot hand over an accepted connection"),
         }
     }
 }
