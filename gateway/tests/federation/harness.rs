@@ -42,6 +42,8 @@ pub struct Options {
     /// Serve `accounts` over `https://` with a certificate of a private CA;
     /// `Some(true)` also configures the gateway to trust that CA.
     pub accounts_over_tls: Option<bool>,
+    /// Server worker threads (default: one per CPU).
+    pub workers: Option<usize>,
 }
 
 /// What one subgraph received: requests, and the headers worth checking.
@@ -155,6 +157,7 @@ pub async fn start(opts: Options) -> Shop {
         config.body_limit_bytes = limit;
     }
     config.propagate_headers = opts.propagate_headers.clone();
+    config.workers = opts.workers.unwrap_or(0);
     config.subgraph_ca_file = ca_file;
     if let Some(limit) = opts.subgraph_response_limit {
         config.subgraph_response_limit_bytes = limit;

@@ -150,6 +150,43 @@ async fn shutdown_waits_for_in_flight_requests() {
     assert_eq!(status, 200);
 }
 
+#[tokio::test]
+async fn connections_spread_over_several_workers_all_get_whole_answers() {
+    let shop = start(Options {
+        workers: Some(3),
+        ..Options::default()
+    })
+    .await;
+    let query =
+        json!({"query": "{ topProducts { upc name inStock reviews { body author { name } } } }"});
+    // One client per connection: the acceptor deals them out to the workers in turn.
+    let answers = futures::future::join_all((0..9).map(|_| {
+        let url = shop.url.clone();
+        let query = query.clone();
+        async move {
+            let client = reqwest::Client::new();
+            let mut bodies = Vec::new();
+            for _ in 0..3 {
+                let res = client.post(&url).json(&query).send().await.unwrap();
+                assert_eq!(res.status(), 200);
+                bodies.push(res.json::<serde_json::Value>().await.unwrap());
+            }
+            bodies
+        }
+    }))
+    .await;
+    let first = &answers[0][0];
+    assert!(first["errors"].is_null(), "{first}");
+    assert!(
+        first["data"]["topProducts"][0]["inStock"].is_boolean(),
+        "{first}"
+    );
+    for body in answers.iter().flatten() {
+        assert_eq!(body, first);
+    }
+    shop.gateway.shutdown().await.unwrap();
+}
+
 async fn query_with_headers(shop: &Shop, query: &str) -> serde_json::Value {
     shop.http()
         .post(&shop.url)
