@@ -1,5 +1,6 @@
-//! Batched customer look-ups: every `Customer` wanted while a request resolves is fetched by
-//! one SQL statement, which is what keeps `_entities` at one round trip whatever its size.
+//! Batched customer look-ups for `customer(id)` queries: the customers wanted at about the same
+//! time are fetched by one SQL statement. (`_entities` uses the request's entity batch instead,
+//! which is one statement per request however long its resolvers take to run.)
 
 use crate::db;
 use crate::graphql::types::Customer;

@@ -1,5 +1,6 @@
 //! The GraphQL API of the customers subgraph.
 
+pub mod batch;
 pub mod loader;
 pub mod mutation;
 pub mod query;

@@ -1,6 +1,7 @@
 //! Query root, including the federation entity resolver for `Customer`.
 
 use crate::db::{self, Position};
+use crate::graphql::batch::{entity_batch, load_failed};
 use crate::graphql::loader::{self, CustomerLoader};
 use crate::graphql::types::{Customer, CustomerConnection};
 use async_graphql::dataloader::DataLoader;
@@ -43,12 +44,28 @@ impl Query {
     }
 
     /// Federation: resolve `Customer` representations; unknown or malformed ids give null.
+    /// Every customer of the request is loaded by one statement (the request's entity batch).
     #[graphql(entity)]
     async fn find_customer_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        Ok(loader::load(ctx.data::<DataLoader<CustomerLoader>>()?, id).await?)
+        let Some(batch) = entity_batch(ctx) else {
+            return Ok(loader::load(ctx.data::<DataLoader<CustomerLoader>>()?, id).await?);
+        };
+        batch
+            .customers
+            .note(ctx, "Customer", "id", |s| Uuid::parse_str(s).ok());
+        let pool = ctx.data::<PgPool>()?;
+        let customer = batch
+            .customers
+            .get(&id, |ids| async move {
+                let rows = db::find_by_ids(pool, &ids).await?;
+                Ok(rows.into_iter().map(|r| (r.id, r.into())).collect())
+            })
+            .await
+            .map_err(load_failed)?;
+        Ok(customer)
     }
 }
 

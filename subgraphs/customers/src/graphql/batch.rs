@@ -1,0 +1,28 @@
+//! The entity batches of this subgraph's `_entities` requests (see
+//! [`subgraph_kit::entity_batch`]): one SQL statement per request, whatever its size.
+
+use crate::graphql::types::Customer;
+use async_graphql::Context;
+use std::sync::Arc;
+use subgraph_kit::entity_batch::{Batch, LoadError};
+use subgraph_kit::AppError;
+use uuid::Uuid;
+
+/// The entity data of one `_entities` field.
+#[derive(Default)]
+pub struct EntityBatch {
+    pub customers: Batch<Uuid, Customer>,
+}
+
+/// The batch of the `_entities` field `ctx` resolves (call from an entity resolver).
+pub fn entity_batch(ctx: &Context<'_>) -> Option<Arc<EntityBatch>> {
+    subgraph_kit::entity_batch::entity_batch::<EntityBatch>(ctx)
+}
+
+/// Schema extension giving every request fresh entity batches.
+pub type PerRequest = subgraph_kit::entity_batch::PerRequest<EntityBatch>;
+
+/// Turn a shared load failure into a resolver error (code INTERNAL_SERVER_ERROR).
+pub fn load_failed(_: LoadError) -> AppError {
+    AppError::Internal("could not load customers".into())
+}
