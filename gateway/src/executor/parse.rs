@@ -12,7 +12,7 @@
 
 use compact_str::CompactString;
 
-use super::value::{Object, Value};
+use super::value::{self, Object, Value};
 
 /// Nesting deeper than this is left to the complete parser.
 const MAX_DEPTH: usize = 128;
@@ -143,16 +143,9 @@ impl Parser<'_> {
             let key = self.string()?;
             self.expect(b':')?;
             let value = self.value(depth)?;
-            // Later duplicates win, in the first one's place, as in the
-            // complete parser (which scans at most 32 fields for them).
-            let gathered = &mut self.fields[base..];
-            let existing = if gathered.len() < 32 {
-                gathered.iter_mut().find(|(k, _)| *k == key)
-            } else {
-                None
-            };
-            match existing {
-                Some((_, slot)) => *slot = value,
+            // Duplicates are settled as the complete parser settles them.
+            match value::duplicate(&mut self.fields[base..], &key) {
+                Some(slot) => *slot = value,
                 None => self.fields.push((key, value)),
             }
             self.skip_ws();

@@ -157,6 +157,20 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// The value of an earlier field named `key` among the `gathered` fields
+/// of an object being parsed: a later duplicate replaces it in its place,
+/// as in serde_json. Past a few dozen fields the scan would make a hostile
+/// answer quadratic, so both are kept then.
+pub(super) fn duplicate<'f>(
+    gathered: &'f mut [(CompactString, Value)],
+    key: &str,
+) -> Option<&'f mut Value> {
+    if gathered.len() >= 32 {
+        return None;
+    }
+    gathered.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ValueVisitor)
@@ -218,15 +232,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let mut fields: smallvec::SmallVec<[(CompactString, Value); 8]> = smallvec::SmallVec::new();
         while let Some(key) = map.next_key::<CompactString>()? {
             let value = map.next_value()?;
-            // Later duplicates win, as in serde_json. Past a few dozen keys
-            // the scan would make a hostile answer quadratic; keep both then.
-            let existing = if fields.len() < 32 {
-                fields.iter_mut().find(|(k, _)| *k == key)
-            } else {
-                None
-            };
-            match existing {
-                Some((_, slot)) => *slot = value,
+            match duplicate(&mut fields, &key) {
+                Some(slot) => *slot = value,
                 None => fields.push((key, value)),
             }
         }
