@@ -49,6 +49,13 @@ pub struct Config {
     /// PEM file of certificate authorities trusted for `https://` subgraphs
     /// besides the public (Mozilla) roots, e.g. a private CA.
     pub subgraph_ca_file: Option<PathBuf>,
+    /// PEM file of the certificate chain the gateway presents to `https://`
+    /// subgraphs that ask for a client certificate (mutual TLS outside a
+    /// service mesh); requires `subgraph_client_key_file`.
+    pub subgraph_client_cert_file: Option<PathBuf>,
+    /// PEM file of the private key of `subgraph_client_cert_file` (PKCS#8,
+    /// PKCS#1 or SEC1).
+    pub subgraph_client_key_file: Option<PathBuf>,
     /// Client request headers passed on to every subgraph call, by name
     /// (case-insensitive), e.g. `["authorization"]`; none by default. From
     /// the environment: a comma-separated list.
@@ -101,6 +108,8 @@ impl Default for Config {
             subgraph_response_limit_bytes: 64 * 1024 * 1024,
             reload_interval_ms: 1_000,
             subgraph_ca_file: None,
+            subgraph_client_cert_file: None,
+            subgraph_client_key_file: None,
             propagate_headers: Vec::new(),
             subgraphs: HashMap::new(),
         }

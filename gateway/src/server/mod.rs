@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::executor::client::{Endpoint, HttpClient, SubgraphClient};
+use crate::executor::client::{Endpoint, HttpClient, SubgraphClient, TlsSettings};
 use crate::supergraph::Supergraph;
 use crate::Error;
 
@@ -140,10 +140,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
 pub async fn spawn(supergraph_sdl: &str, config: Config) -> Result<RunningGateway, Error> {
     let supergraph = Supergraph::parse(supergraph_sdl)?;
     let engine = build_engine(supergraph, &config)?;
-    let extra_roots = match &config.subgraph_ca_file {
-        Some(path) => crate::executor::client::read_pem_certificates(path)?,
-        None => Vec::new(),
-    };
+    let tls = TlsSettings::from_config(&config)?;
     let listener = workers::bind(&config.listen).map_err(|source| Error::Bind {
         addr: config.listen.clone(),
         source,
@@ -154,13 +151,13 @@ pub async fn spawn(supergraph_sdl: &str, config: Config) -> Result<RunningGatewa
         playground: config.playground,
         operation_metrics: Arc::default(),
         in_flight: metrics::gauge!("gateway_http_requests_in_flight"),
-        http: HttpClient::new(&extra_roots)?,
+        http: HttpClient::new(&tls)?,
     };
     let count = config.worker_count();
     let mut apps = Vec::with_capacity(count);
     for _ in 0..count {
         let state = AppState {
-            http: HttpClient::new(&extra_roots)?,
+            http: HttpClient::new(&tls)?,
             ..shared.clone()
         };
         apps.push(router(state, config.body_limit_bytes));

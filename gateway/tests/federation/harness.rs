@@ -42,6 +42,9 @@ pub struct Options {
     /// Serve `accounts` over `https://` with a certificate of a private CA;
     /// `Some(true)` also configures the gateway to trust that CA.
     pub accounts_over_tls: Option<bool>,
+    /// Serve `accounts` over `https://` (trusted CA) refusing clients
+    /// without a certificate of that CA; `Some(true)` gives the gateway one.
+    pub accounts_client_cert: Option<bool>,
     /// Server worker threads (default: one per CPU).
     pub workers: Option<usize>,
 }
@@ -89,26 +92,50 @@ async fn serve<E: async_graphql::Executor>(schema: E) -> (String, Arc<Received>)
     (format!("http://{addr}/graphql"), counter)
 }
 
+/// TLS files a test gives the gateway.
+#[derive(Default)]
+struct TlsFiles {
+    ca: Option<PathBuf>,
+    client_cert: Option<PathBuf>,
+    client_key: Option<PathBuf>,
+}
+
+fn temp_file(what: &str, contents: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "crowdcrunch-test-{what}-{}-{}.pem",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
 /// Serves `accounts` over `https://` with a certificate of a fresh private
-/// CA; when `trusted`, also returns that CA as a PEM file for the gateway.
+/// CA; when `trusted`, the gateway gets that CA. With `client_cert`, the
+/// subgraph refuses clients without a certificate of the CA, and the
+/// gateway gets one when it is `Some(true)`.
 async fn serve_accounts_tls(
     log: &Log,
     trusted: bool,
-) -> ((String, Arc<Received>), Option<PathBuf>) {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    client_cert: Option<bool>,
+) -> ((String, Arc<Received>), TlsFiles) {
     let ca = crate::tls::test_ca();
     let (app, counter) = subgraph_app(subgraphs::accounts::schema(log.clone()));
-    let url = crate::tls::serve_tls(app, ca.server).await;
-    let ca_file = trusted.then(|| {
-        let path = std::env::temp_dir().join(format!(
-            "crowdcrunch-test-ca-{}-{}.pem",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::write(&path, &ca.ca_pem).unwrap();
-        path
-    });
-    ((url, counter), ca_file)
+    let server = match client_cert {
+        Some(_) => ca.server_requiring_client_cert.clone(),
+        None => ca.server.clone(),
+    };
+    let url = crate::tls::serve_tls(app, server).await;
+    let mut files = TlsFiles {
+        ca: trusted.then(|| temp_file("ca", &ca.ca_pem)),
+        ..TlsFiles::default()
+    };
+    if client_cert == Some(true) {
+        files.client_cert = Some(temp_file("client-cert", &ca.client_cert_pem));
+        files.client_key = Some(temp_file("client-key", &ca.client_key_pem));
+    }
+    ((url, counter), files)
 }
 
 async fn dead_url() -> String {
@@ -120,11 +147,16 @@ async fn dead_url() -> String {
 
 pub async fn start(opts: Options) -> Shop {
     let log = Log::default();
-    let mut ca_file = None;
-    let accounts = match opts.accounts_over_tls {
+    let mut tls = TlsFiles::default();
+    let over_tls = match opts.accounts_client_cert {
+        Some(_) => Some(true),
+        None => opts.accounts_over_tls,
+    };
+    let accounts = match over_tls {
         Some(trusted) => {
-            let (served, ca) = serve_accounts_tls(&log, trusted).await;
-            ca_file = ca;
+            let (served, files) =
+                serve_accounts_tls(&log, trusted, opts.accounts_client_cert).await;
+            tls = files;
             served
         }
         None => serve(subgraphs::accounts::schema(log.clone())).await,
@@ -158,7 +190,9 @@ pub async fn start(opts: Options) -> Shop {
     }
     config.propagate_headers = opts.propagate_headers.clone();
     config.workers = opts.workers.unwrap_or(0);
-    config.subgraph_ca_file = ca_file;
+    config.subgraph_ca_file = tls.ca;
+    config.subgraph_client_cert_file = tls.client_cert;
+    config.subgraph_client_key_file = tls.client_key;
     if let Some(limit) = opts.subgraph_response_limit {
         config.subgraph_response_limit_bytes = limit;
     }

@@ -258,3 +258,31 @@ async fn an_https_subgraph_with_an_untrusted_certificate_is_a_failed_fetch() {
     let message = body["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("certificate"), "{message}");
 }
+
+#[tokio::test]
+async fn an_https_subgraph_requiring_a_client_certificate_is_served_with_the_configured_one() {
+    let shop = start(Options {
+        accounts_client_cert: Some(true),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = shop.query("{ me { name } }").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}));
+}
+
+#[tokio::test]
+async fn an_https_subgraph_requiring_a_client_certificate_refuses_a_gateway_without_one() {
+    let shop = start(Options {
+        accounts_client_cert: Some(false),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = shop.query("{ me { name } }").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"], json!({"me": null}));
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "SUBGRAPH_REQUEST_FAILED"
+    );
+}

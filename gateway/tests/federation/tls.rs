@@ -8,10 +8,15 @@ use hyper_util::service::TowerToHyperService;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-/// A CA (as PEM) and a server configuration for `localhost` signed by it.
+/// A CA (as PEM), a server configuration for `localhost` signed by it, and
+/// a client certificate it signed.
 pub struct TestCa {
     pub ca_pem: String,
     pub server: Arc<rustls::ServerConfig>,
+    /// The same server, refusing clients without a certificate of this CA.
+    pub server_requiring_client_cert: Arc<rustls::ServerConfig>,
+    pub client_cert_pem: String,
+    pub client_key_pem: String,
 }
 
 pub fn test_ca() -> TestCa {
@@ -27,17 +32,40 @@ pub fn test_ca() -> TestCa {
         .unwrap()
         .signed_by(&leaf_key, &ca, &ca_key)
         .unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let client = CertificateParams::new(vec!["crowdcrunch-gateway".to_string()])
+        .unwrap()
+        .signed_by(&client_key, &ca, &ca_key)
+        .unwrap();
+    let chain = vec![CertificateDer::from(leaf.der().to_vec())];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider)
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(vec![CertificateDer::from(leaf.der().to_vec())], key)
+        .with_single_cert(chain.clone(), key.clone_key())
+        .unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(ca.der().to_vec())).unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let server_requiring_client_cert = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
         .unwrap();
     TestCa {
         ca_pem: ca.pem(),
         server: Arc::new(server),
+        server_requiring_client_cert: Arc::new(server_requiring_client_cert),
+        client_cert_pem: client.pem(),
+        client_key_pem: client_key.serialize_pem(),
     }
 }
 
