@@ -229,60 +229,62 @@ async fn client_headers_are_not_passed_on_unless_configured() {
     assert_eq!(shop.headers_seen_by("products"), vec![]);
 }
 
+/// `{ me { name } }` (served by `accounts`) through a shop started with `opts`.
+async fn my_name(opts: Options) -> serde_json::Value {
+    let shop = start(opts).await;
+    let (status, body) = shop.query("{ me { name } }").await;
+    assert_eq!(status, 200);
+    body
+}
+
+/// The answer when `accounts` could not be reached: null, coded error; the
+/// error's message.
+fn failed_fetch_message(body: &serde_json::Value) -> String {
+    assert_eq!(body["data"], json!({"me": null}));
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "SUBGRAPH_REQUEST_FAILED"
+    );
+    body["errors"][0]["message"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn an_https_subgraph_signed_by_the_configured_ca_is_served() {
-    let shop = start(Options {
+    let body = my_name(Options {
         accounts_over_tls: Some(true),
         ..Options::default()
     })
     .await;
-    let (status, body) = shop.query("{ me { name } }").await;
-    assert_eq!(status, 200);
     assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}));
 }
 
 #[tokio::test]
 async fn an_https_subgraph_with_an_untrusted_certificate_is_a_failed_fetch() {
-    let shop = start(Options {
+    let body = my_name(Options {
         accounts_over_tls: Some(false),
         ..Options::default()
     })
     .await;
-    let (status, body) = shop.query("{ me { name } }").await;
-    assert_eq!(status, 200);
-    assert_eq!(body["data"], json!({"me": null}));
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "SUBGRAPH_REQUEST_FAILED"
-    );
-    let message = body["errors"][0]["message"].as_str().unwrap();
+    let message = failed_fetch_message(&body);
     assert!(message.contains("certificate"), "{message}");
 }
 
 #[tokio::test]
 async fn an_https_subgraph_requiring_a_client_certificate_is_served_with_the_configured_one() {
-    let shop = start(Options {
+    let body = my_name(Options {
         accounts_client_cert: Some(true),
         ..Options::default()
     })
     .await;
-    let (status, body) = shop.query("{ me { name } }").await;
-    assert_eq!(status, 200);
     assert_eq!(body, json!({"data": {"me": {"name": "Ada"}}}));
 }
 
 #[tokio::test]
 async fn an_https_subgraph_requiring_a_client_certificate_refuses_a_gateway_without_one() {
-    let shop = start(Options {
+    let body = my_name(Options {
         accounts_client_cert: Some(false),
         ..Options::default()
     })
     .await;
-    let (status, body) = shop.query("{ me { name } }").await;
-    assert_eq!(status, 200);
-    assert_eq!(body["data"], json!({"me": null}));
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "SUBGRAPH_REQUEST_FAILED"
-    );
+    failed_fetch_message(&body);
 }
