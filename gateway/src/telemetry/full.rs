@@ -1,18 +1,17 @@
 //! The gateway's telemetry entry points with OpenTelemetry and Prometheus.
 
-use super::{logs, metrics, otel, propagation};
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use super::metrics;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use crowdcrunch_telemetry::{logs, otel, propagation};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-pub use propagation::inject_context;
-
-/// The exporting provider, kept so [`shutdown`] can flush it.
-static PROVIDER: OnceLock<Mutex<Option<SdkTracerProvider>>> = OnceLock::new();
+pub use crowdcrunch_telemetry::shutdown;
 
 /// Whether traces are exported (see [`request_spans`]).
 static EXPORTING: AtomicBool = AtomicBool::new(false);
@@ -56,7 +55,7 @@ pub fn init() {
     }
     propagation::install_propagator();
     if let Some(p) = provider {
-        let _ = PROVIDER.set(Mutex::new(Some(p)));
+        crowdcrunch_telemetry::keep_provider(p);
         EXPORTING.store(true, Ordering::Relaxed);
     }
     // `CROWDCRUNCH_METRICS=off` leaves the recorder out (the overhead bench's baseline).
@@ -68,26 +67,27 @@ pub fn init() {
     }
 }
 
-/// Add `GET /metrics` and the per-request server span (continuing the client's W3C trace)
-/// to the server's router.
+/// Write the current span's trace context into the headers of a subgraph request (when
+/// traces are exported).
+pub fn inject_context(headers: &mut http::HeaderMap) {
+    if request_spans() {
+        propagation::inject_context(headers);
+    }
+}
+
+/// The server span of a request (continuing the client's W3C trace), when traces are
+/// exported.
+async fn trace_http(request: Request, next: Next) -> Response {
+    if request_spans() {
+        propagation::trace_http(request, next).await
+    } else {
+        next.run(request).await
+    }
+}
+
+/// Add `GET /metrics` and the per-request server span to the server's router.
 pub fn instrument<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
     router
         .route("/metrics", axum::routing::get(metrics::metrics_handler))
-        .layer(axum::middleware::from_fn(propagation::trace_http))
-}
-
-/// Export the spans still buffered and stop the exporter. Call once, before the process exits.
-pub fn shutdown() {
-    let Some(slot) = PROVIDER.get() else {
-        return;
-    };
-    let provider = match slot.lock() {
-        Ok(mut guard) => guard.take(),
-        Err(poisoned) => poisoned.into_inner().take(),
-    };
-    if let Some(provider) = provider {
-        if let Err(e) = provider.shutdown() {
-            tracing::warn!(error = %e, "flushing traces failed");
-        }
-    }
+        .layer(axum::middleware::from_fn(trace_http))
 }

@@ -1,19 +1,14 @@
 //! Logs, traces, propagation and metrics of the gateway.
 //!
-//! With the `otel` feature: JSON logs carrying trace and span ids ([`logs`]), OTLP/HTTP trace
-//! export configured by the standard `OTEL_*` variables ([`otel`]), W3C `traceparent` in and
-//! out ([`propagation`]) and the Prometheus recorder behind `GET /metrics` ([`metrics`]).
+//! With the `otel` feature: JSON logs carrying trace and span ids, OTLP/HTTP trace export
+//! configured by the standard `OTEL_*` variables and W3C `traceparent` in and out (all from
+//! the shared `crowdcrunch-telemetry` crate), and the Prometheus recorder behind
+//! `GET /metrics` ([`metrics`]).
 //! Without it (`--no-default-features`), only
 //! the JSON logs of `tracing-subscriber`, with the same public functions as no-ops.
 
 #[cfg(feature = "otel")]
-pub mod logs;
-#[cfg(feature = "otel")]
 pub mod metrics;
-#[cfg(feature = "otel")]
-pub mod otel;
-#[cfg(feature = "otel")]
-pub mod propagation;
 
 #[cfg(feature = "otel")]
 mod full;

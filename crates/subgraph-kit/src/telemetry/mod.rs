@@ -5,13 +5,9 @@
 //! configured ([`otel`]), and SQL statement spans built from sqlx's query events ([`sql`]).
 //! [`propagation`] continues a caller's W3C trace in every HTTP request.
 
-pub mod logs;
-pub mod otel;
-pub mod propagation;
 pub mod sql;
 
-use opentelemetry_sdk::trace::SdkTracerProvider;
-use std::sync::{Mutex, OnceLock};
+pub use crowdcrunch_telemetry::{logs, otel, propagation, shutdown};
 use tracing::Level;
 use tracing_subscriber::filter::{filter_fn, LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
@@ -19,9 +15,6 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 pub use propagation::{extract_context, inject_context, trace_http};
-
-/// The exporting provider, kept so [`shutdown`] can flush it.
-static PROVIDER: OnceLock<Mutex<Option<SdkTracerProvider>>> = OnceLock::new();
 
 /// Install JSON logs (filter from `RUST_LOG`, default `info`) and, when
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set, OTLP/HTTP trace export
@@ -69,26 +62,10 @@ pub fn init(service: &str) {
     if installed {
         propagation::install_propagator();
         if let Some(p) = provider {
-            let _ = PROVIDER.set(Mutex::new(Some(p)));
+            crowdcrunch_telemetry::keep_provider(p);
         }
         tracing::debug!(service, "telemetry initialised");
     } else if let Some(p) = provider {
         let _ = p.shutdown();
-    }
-}
-
-/// Export the spans still buffered and stop the exporter. Call once, before the process exits.
-pub fn shutdown() {
-    let Some(slot) = PROVIDER.get() else {
-        return;
-    };
-    let provider = match slot.lock() {
-        Ok(mut guard) => guard.take(),
-        Err(poisoned) => poisoned.into_inner().take(),
-    };
-    if let Some(provider) = provider {
-        if let Err(e) = provider.shutdown() {
-            tracing::warn!(error = %e, "flushing traces failed");
-        }
     }
 }

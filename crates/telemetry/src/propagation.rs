@@ -48,9 +48,6 @@ pub fn extract_context(headers: &HeaderMap) -> Context {
 
 /// Write the current span's trace context into `headers` of an outgoing request.
 pub fn inject_context(headers: &mut HeaderMap) {
-    if !super::request_spans() {
-        return;
-    }
     let cx = tracing::Span::current().context();
     opentelemetry::global::get_text_map_propagator(|p| {
         p.inject_context(&cx, &mut HeaderInjector(headers))
@@ -58,11 +55,11 @@ pub fn inject_context(headers: &mut HeaderMap) {
 }
 
 /// Axum middleware: one server span per request, a child of the caller's `traceparent` when
-/// it sent one, so the gateway's parse, plan and fetch spans hang under the client's span.
+/// it sent one, so what the process does for the request (a gateway's fetches, a subgraph's
+/// resolvers and SQL) hangs under the caller's span.
 /// Probes and scrapes get no span: they would bury the requests worth looking at.
 pub async fn trace_http(request: Request, next: Next) -> Response {
-    if !super::request_spans() || matches!(request.uri().path(), "/health" | "/ready" | "/metrics")
-    {
+    if matches!(request.uri().path(), "/health" | "/ready" | "/metrics") {
         return next.run(request).await;
     }
     let method = request.method().clone();
