@@ -8,6 +8,8 @@ import tomllib
 from deploylib import render as r
 
 KIT = r.REPO / "crates" / "subgraph-kit" / "src"
+# The telemetry crate the subgraphs (and the gateway) read their OTEL_* settings with.
+TELEMETRY = r.REPO / "crates" / "telemetry" / "src"
 GATEWAY = r.REPO / "gateway" / "src"
 
 
@@ -20,7 +22,7 @@ def container(rendered, name):
 
 
 def test_subgraph_environment_is_what_subgraph_kit_reads(renders):
-    kit = source(KIT)
+    kit = source(KIT, TELEMETRY)
     env = [e["name"] for e in container(renders["values.yaml"], "orders")["env"]]
     for name in env:
         if name == "ORDERS_LISTEN":

@@ -71,24 +71,14 @@ impl<K: Clone + Eq + Hash, V: Clone> Batch<K, V> {
         field: &str,
         parse: impl Fn(&str) -> Option<K>,
     ) {
-        self.keys.get_or_init(|| {
-            let Ok((_, reps)) = ctx.param_value::<Vec<Any>>("representations", None) else {
-                return Vec::new();
-            };
-            reps.iter()
-                .filter_map(|Any(rep)| match rep {
-                    Value::Object(fields)
-                        if matches!(fields.get("__typename"), Some(Value::String(t)) if t == typename) =>
-                    {
-                        match fields.get(field) {
-                            Some(Value::String(key)) => parse(key),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                })
-                .collect()
-        });
+        self.keys
+            .get_or_init(|| representation_keys(ctx, typename, field, parse));
+    }
+
+    /// Record the keys to load, when they were read earlier (e.g. by the entity resolver,
+    /// for a field resolved below it, whose context no longer holds the representations).
+    pub fn note_keys(&self, keys: impl FnOnce() -> Vec<K>) {
+        self.keys.get_or_init(keys);
     }
 
     /// Whether [`Batch::note`] ran in this request.
@@ -119,6 +109,32 @@ impl<K: Clone + Eq + Hash, V: Clone> Batch<K, V> {
             .await;
         Ok(values.as_ref().map_err(Arc::clone)?.get(key).cloned())
     }
+}
+
+/// The keys of every `typename` representation of the `_entities` field `ctx` resolves
+/// (call from an entity resolver); unparsable keys are skipped.
+pub fn representation_keys<K>(
+    ctx: &Context<'_>,
+    typename: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Option<K>,
+) -> Vec<K> {
+    let Ok((_, reps)) = ctx.param_value::<Vec<Any>>("representations", None) else {
+        return Vec::new();
+    };
+    reps.iter()
+        .filter_map(|Any(rep)| match rep {
+            Value::Object(fields)
+                if matches!(fields.get("__typename"), Some(Value::String(t)) if t == typename) =>
+            {
+                match fields.get(field) {
+                    Some(Value::String(key)) => parse(key),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Schema extension giving every request fresh [`RequestBatches`] of `B`.

@@ -8,7 +8,7 @@ pub mod seed;
 
 use async_graphql::{EmptySubscription, SDLExportOptions};
 use axum::Router;
-use graphql::{loaders::loaders, mutation::Mutation, query::Query};
+use graphql::{batch::PerRequest, loaders::loaders, mutation::Mutation, query::Query};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use subgraph_kit::server::{graphql_router, Subgraph};
@@ -44,6 +44,7 @@ pub fn schema(pool: PgPool) -> OrdersSchema {
     async_graphql::Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)
+        .extension(PerRequest::default())
         .data(loaders(pool.clone()))
         .data(pool)
         .finish()

@@ -3,25 +3,39 @@
 
 use crate::db::orders::PageRequest;
 use crate::db::Position;
+use crate::graphql::batch::EntityBatch;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::types::{Order, OrderConnection};
 use async_graphql::{ComplexObject, Context, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::sync::Arc;
 use subgraph_kit::pagination::{page_size, PageInfo};
 use subgraph_kit::AppError;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, Deserialize, SimpleObject)]
+#[derive(Clone, Serialize, Deserialize, SimpleObject)]
 #[graphql(complex)]
 pub struct Customer {
     pub id: ID,
+    /// The request's entity batch, when this customer was resolved by `_entities`.
+    #[graphql(skip)]
+    #[serde(skip)]
+    pub batch: Option<Arc<EntityBatch>>,
+}
+
+impl std::fmt::Debug for Customer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Customer").field("id", &self.id).finish()
+    }
 }
 
 impl Customer {
     pub fn new(id: Uuid) -> Self {
         Customer {
             id: ID(id.to_string()),
+            batch: None,
         }
     }
 }
@@ -41,6 +55,12 @@ impl Customer {
             // Not an id this service ever issues, so it has no orders here.
             return Ok(connection(Vec::new(), limit));
         };
+        // Customers of one `_entities` request have their pages read by one statement.
+        if let Some(batch) = &self.batch {
+            let pool = ctx.data::<PgPool>()?;
+            let orders = batch.page(pool, customer_id, (after, limit + 1)).await?;
+            return Ok(connection(orders, limit));
+        }
         let request = PageRequest {
             customer_id,
             after,

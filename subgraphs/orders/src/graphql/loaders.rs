@@ -82,19 +82,29 @@ impl Loader<PageRequest> for Batches {
         &self,
         requests: &[PageRequest],
     ) -> Result<HashMap<PageRequest, Vec<Order>>, LoadError> {
-        let rows = orders::customer_pages(&self.pool, requests)
+        pages(&self.pool, requests)
             .await
-            .map_err(failed("customer orders"))?;
-        let mut pages: HashMap<PageRequest, Vec<Order>> =
-            requests.iter().map(|r| (*r, Vec::new())).collect();
-        for row in rows {
-            let request = usize::try_from(row.key_index - 1)
-                .ok()
-                .and_then(|i| requests.get(i))
-                .ok_or_else(|| LoadError("page index out of range".into()))?;
-            let order = Order::try_from(row.order).map_err(failed("customer orders"))?;
-            pages.entry(*request).or_default().push(order);
-        }
-        Ok(pages)
+            .map_err(failed("customer orders"))
     }
+}
+
+/// The pages `requests` ask for, read by one statement (empty pages included).
+pub async fn pages(
+    pool: &PgPool,
+    requests: &[PageRequest],
+) -> Result<HashMap<PageRequest, Vec<Order>>, AppError> {
+    let rows = orders::customer_pages(pool, requests).await?;
+    let mut pages: HashMap<PageRequest, Vec<Order>> =
+        requests.iter().map(|r| (*r, Vec::new())).collect();
+    for row in rows {
+        let request = usize::try_from(row.key_index - 1)
+            .ok()
+            .and_then(|i| requests.get(i))
+            .ok_or_else(|| AppError::Internal("page index out of range".into()))?;
+        pages
+            .entry(*request)
+            .or_default()
+            .push(Order::try_from(row.order)?);
+    }
+    Ok(pages)
 }

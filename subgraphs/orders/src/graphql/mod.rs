@@ -1,5 +1,6 @@
 //! The GraphQL API of the orders subgraph.
 
+pub mod batch;
 pub mod customer;
 pub mod loaders;
 pub mod mutation;

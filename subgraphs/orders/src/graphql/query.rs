@@ -2,6 +2,7 @@
 //! `Customer` stub this subgraph extends.
 
 use crate::db::products;
+use crate::graphql::batch::entity_batch;
 use crate::graphql::customer::Customer;
 use crate::graphql::loaders::{Loaders, Sku};
 use crate::graphql::types::{Order, Product, ProductConnection};
@@ -75,8 +76,12 @@ impl Query {
 
     /// Federation: any customer id is a valid reference; one with no orders has an empty page.
     #[graphql(entity)]
-    async fn find_customer_by_id(&self, id: ID) -> Customer {
-        Customer { id }
+    async fn find_customer_by_id(&self, ctx: &Context<'_>, id: ID) -> Customer {
+        let batch = entity_batch(ctx);
+        if let Some(batch) = &batch {
+            batch.note_customers(ctx);
+        }
+        Customer { id, batch }
     }
 }
 

@@ -115,12 +115,37 @@ async fn customer_order_pages_for_many_customers_are_batched_not_one_statement_e
     assert!(pages
         .iter()
         .all(|p| p["orders"]["nodes"].as_array().unwrap().len() == 3));
-    // The pages go through a DataLoader, which batches what arrives within its 1 ms window:
-    // one statement normally, two when a starved test thread takes longer than the window to
-    // reach all 40 resolvers. N+1 loading would be 40.
-    let statements = counter.get();
-    assert!(
-        (1..=2).contains(&statements),
-        "{statements} statements for 40 pages"
+    // The request's entity batch reads every customer's page at once (N+1 loading would be
+    // 40), however long reaching the 40 resolvers takes.
+    assert_eq!(counter.get(), 1, "statements for 40 pages");
+}
+
+#[tokio::test]
+async fn aliased_page_windows_of_many_customers_are_one_statement_per_window() {
+    let app = seeded_app().await;
+    let reps: Value = (0..10)
+        .map(|c| json!({"__typename": "Customer", "id": ids::customer_id(c)}))
+        .collect();
+    let (counter, _guards) = count_statements();
+    let res = app
+        .gql(
+            "query($r: [_Any!]!) { _entities(representations: $r) {
+                ... on Customer { one: orders(first: 1) { nodes { id } }
+                                  two: orders(first: 2) { nodes { id } } } } }",
+            json!({"r": reps}),
+        )
+        .await;
+    assert!(res["errors"].is_null(), "{res}");
+    for page in res["data"]["_entities"].as_array().unwrap() {
+        let one = page["one"]["nodes"].as_array().unwrap();
+        let two = page["two"]["nodes"].as_array().unwrap();
+        assert_eq!((one.len(), two.len()), (1, 2), "{page}");
+        // Both windows start at the newest order.
+        assert_eq!(one[0], two[0]);
+    }
+    assert_eq!(
+        counter.get(),
+        2,
+        "statements for two windows of 10 customers"
     );
 }
