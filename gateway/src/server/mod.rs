@@ -6,7 +6,6 @@ mod workers;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -146,27 +145,32 @@ pub async fn spawn(supergraph_sdl: &str, config: Config) -> Result<RunningGatewa
         source,
     })?;
     let addr = listener.local_addr().map_err(Error::Serve)?;
-    let shared = AppState {
-        engine: Arc::new(RwLock::new(Arc::new(engine))),
-        playground: config.playground,
-        operation_metrics: Arc::default(),
-        in_flight: metrics::gauge!("gateway_http_requests_in_flight"),
-        http: HttpClient::new(&tls)?,
-    };
+    let engine = Arc::new(RwLock::new(Arc::new(engine)));
+    let operation_metrics: Arc<Mutex<_>> = Arc::default();
+    let in_flight = metrics::gauge!("gateway_http_requests_in_flight");
     let count = config.worker_count();
-    let mut apps = Vec::with_capacity(count);
+    let mut states = Vec::with_capacity(count);
     for _ in 0..count {
-        let state = AppState {
+        states.push(AppState {
+            engine: engine.clone(),
+            playground: config.playground,
+            operation_metrics: operation_metrics.clone(),
+            in_flight: in_flight.clone(),
             http: HttpClient::new(&tls)?,
-            ..shared.clone()
-        };
-        apps.push(router(state, config.body_limit_bytes));
+        });
     }
+    // Swapping the engine in any worker's state swaps it for all: they share the slot.
+    let reload_state = states.first().cloned();
+    let apps = states
+        .into_iter()
+        .map(|state| router(state, config.body_limit_bytes))
+        .collect();
     let (stop, workers) = workers::start(listener, apps).map_err(Error::Serve)?;
     let watcher = config
         .supergraph
         .clone()
-        .map(|path: PathBuf| tokio::spawn(reload::watch(path, config.clone(), shared)));
+        .zip(reload_state)
+        .map(|(path, state)| tokio::spawn(reload::watch(path, config.clone(), state)));
     tracing::info!(%addr, workers = count, "gateway listening");
     Ok(RunningGateway {
         addr,
