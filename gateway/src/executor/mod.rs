@@ -6,6 +6,7 @@ mod entities;
 mod merge;
 mod parse;
 pub mod projection;
+pub mod tls;
 pub mod value;
 
 use std::sync::Mutex;

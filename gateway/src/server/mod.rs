@@ -17,7 +17,8 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::executor::client::{Endpoint, HttpClient, SubgraphClient, TlsSettings};
+use crate::executor::client::{Endpoint, HttpClient, SubgraphClient};
+use crate::executor::tls::TlsSettings;
 use crate::supergraph::Supergraph;
 use crate::Error;
 
