@@ -6,6 +6,13 @@ const ORDERS: &str = "query($r: [_Any!]!) { _entities(representations: $r) {
     ... on Order { id status customer { id } total { amount currency }
                    lines { quantity product { sku name price { amount } } } } } }";
 
+/// Representations of the first `n` seeded customers.
+fn customer_reps(n: usize) -> Value {
+    (0..n)
+        .map(|c| json!({"__typename": "Customer", "id": ids::customer_id(c)}))
+        .collect()
+}
+
 fn order_reps(ids: &[String]) -> Value {
     ids.iter()
         .map(|id| json!({"__typename": "Order", "id": id}))
@@ -97,9 +104,7 @@ async fn order_entities_batch_of_100_with_lines_is_one_sql_statement() {
 #[tokio::test]
 async fn customer_order_pages_for_many_customers_are_batched_not_one_statement_each() {
     let app = seeded_app().await;
-    let reps: Value = (0..40)
-        .map(|c| json!({"__typename": "Customer", "id": ids::customer_id(c)}))
-        .collect();
+    let reps = customer_reps(40);
     let (counter, _guards) = count_statements();
     let res = app
         .gql(
@@ -123,9 +128,7 @@ async fn customer_order_pages_for_many_customers_are_batched_not_one_statement_e
 #[tokio::test]
 async fn aliased_page_windows_of_many_customers_are_one_statement_per_window() {
     let app = seeded_app().await;
-    let reps: Value = (0..10)
-        .map(|c| json!({"__typename": "Customer", "id": ids::customer_id(c)}))
-        .collect();
+    let reps = customer_reps(10);
     let (counter, _guards) = count_statements();
     let res = app
         .gql(
