@@ -137,12 +137,9 @@ impl Engine {
                     variables: &variables.0,
                     headers,
                 };
-                let span = if crate::telemetry::request_spans() {
-                    tracing::info_span!("execute")
-                } else {
-                    tracing::Span::none()
-                };
-                executor::execute(&ctx, plan).instrument(span).await
+                executor::execute(&ctx, plan)
+                    .instrument(tracing::info_span!("execute"))
+                    .await
             }
             None => executor::ExecState::default(),
         };

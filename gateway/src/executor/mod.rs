@@ -107,15 +107,11 @@ async fn run_fetch(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, fetch: &FetchNod
     if !fetch.entity_groups.is_empty() && request.batch_size == 0 {
         return;
     }
-    let span = if crate::telemetry::request_spans() {
-        tracing::info_span!(
-            "subgraph_fetch",
-            subgraph = %fetch.service,
-            batch_size = request.batch_size
-        )
-    } else {
-        tracing::Span::none()
-    };
+    let span = tracing::info_span!(
+        "subgraph_fetch",
+        subgraph = %fetch.service,
+        batch_size = request.batch_size
+    );
     let result = ctx
         .client
         .fetch(ctx.http, &fetch.service, request.body, ctx.headers)

@@ -6,7 +6,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use crowdcrunch_telemetry::{logs, otel, propagation};
 use std::sync::atomic::{AtomicBool, Ordering};
-use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::filter::{filter_fn, LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -16,9 +16,11 @@ pub use crowdcrunch_telemetry::shutdown;
 /// Whether traces are exported (see [`request_spans`]).
 static EXPORTING: AtomicBool = AtomicBool::new(false);
 
-/// Whether per-request spans (server, execute, subgraph fetch) are worth
-/// recording: only when traces are exported. Without an exporter nothing
-/// reads them, and recording them costs a few percent of a request's CPU.
+/// Whether traces are exported. Without an exporter nothing reads spans, and
+/// recording a request's spans costs a few percent of its CPU: [`init`] then
+/// disables every span callsite (tracing caches that, so a disabled
+/// `info_span!` costs one load), and the server span's own work (context
+/// extraction, naming) and outgoing propagation are skipped.
 pub fn request_spans() -> bool {
     EXPORTING.load(Ordering::Relaxed)
 }
@@ -42,7 +44,11 @@ pub fn init() {
             .with_tracer(otel::tracer(p))
             .with_filter(Targets::new().with_default(LevelFilter::INFO))
     });
+    let exporting = provider.is_some();
+    // A global filter (not per layer): spans it refuses are never created at all.
+    let spans_only_when_exported = filter_fn(move |meta| exporting || !meta.is_span());
     let installed = tracing_subscriber::registry()
+        .with(spans_only_when_exported)
         .with(logs::JsonLogs::new("gateway").with_filter(log_filter))
         .with(spans)
         .try_init()
