@@ -127,12 +127,34 @@ impl Parser<'_> {
         Some(Value::Number(number))
     }
 
-    fn object(&mut self, depth: usize) -> Option<Value> {
+    /// Consumes an opening bracket; `true` (and the closing one consumed)
+    /// when `close` follows at once.
+    fn opens_empty(&mut self, close: u8) -> bool {
         self.i += 1;
-        let base = self.fields.len();
         self.skip_ws();
-        if self.peek()? == b'}' {
+        let empty = self.peek() == Some(close);
+        if empty {
             self.i += 1;
+        }
+        empty
+    }
+
+    /// After an item: `Some(true)` when another follows, `Some(false)` at
+    /// `close` (both consumed), `None` on anything else.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.skip_ws();
+        let byte = self.peek()?;
+        self.i += 1;
+        match byte {
+            b',' => Some(true),
+            b if b == close => Some(false),
+            _ => None,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Value> {
+        let base = self.fields.len();
+        if self.opens_empty(b'}') {
             return Some(Value::Object(Object::default()));
         }
         loop {
@@ -148,14 +170,8 @@ impl Parser<'_> {
                 Some(slot) => *slot = value,
                 None => self.fields.push((key, value)),
             }
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return None,
+            if !self.more(b'}')? {
+                break;
             }
         }
         Some(Value::Object(Object::from_fields(
@@ -164,24 +180,15 @@ impl Parser<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Option<Value> {
-        self.i += 1;
         let base = self.items.len();
-        self.skip_ws();
-        if self.peek()? == b']' {
-            self.i += 1;
+        if self.opens_empty(b']') {
             return Some(Value::Array(Vec::new()));
         }
         loop {
             let item = self.value(depth)?;
             self.items.push(item);
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return None,
+            if !self.more(b']')? {
+                break;
             }
         }
         Some(Value::Array(self.items.drain(base..).collect()))
