@@ -21,8 +21,18 @@
 # expected-response.json is still measured, its row marked; one that does not start is skipped
 # with a note.
 #
+# With AUTH=1 (the default), a second gateway runs with JWT authentication (a dev key's JWKS
+# file) on a copy of the fixture supergraph with authorization directives on three fields the
+# query reads many times; it is measured with a valid token granting them (every check passes:
+# the cost of verifying the token and judging the directives) and anonymously (the three fields
+# removed before planning and answered null with errors: the filtered-plan path).
+#
 # Usage: bench/gateway.sh
 # env: DURATION=60 WARMUP=10 CONNECTIONS=50 THREADS=2 OUT=... NO_BUILD=1 (use existing binaries)
+#      AUTH=1 (0: no authentication rows)
+#      BASELINE_GATEWAY=path/to/another/crowdcrunch-gateway BASELINE_LABEL=125fed5: an A/B run:
+#        that binary (e.g. built from an earlier commit) runs beside ours on the same fixture,
+#        measured between two runs of ours (A, B, A again), so the table shows the noise too
 #      PEERS="grafbase hive-gateway" (default: none)
 #      PEER_CACHE=$HOME/.cache/crowdcrunch/bench-peers
 set -euo pipefail
@@ -37,6 +47,7 @@ CONNECTIONS="${CONNECTIONS:-50}"
 THREADS="${THREADS:-2}"
 OUT="${OUT:-$here/RESULTS.md}"
 PEERS="${PEERS:-}"
+AUTH="${AUTH:-1}"
 PEER_CACHE="${PEER_CACHE:-$HOME/.cache/crowdcrunch/bench-peers}"
 # Pinned peer versions (bump deliberately; each version installs into its own directory).
 GRAFBASE_VERSION=0.103.0
@@ -94,6 +105,9 @@ done
 if [ -z "${NO_BUILD:-}" ]; then
   echo "== building release binaries"
   (cd "$root" && cargo build --release -q -p bench-subgraphs -p crowdcrunch-gateway)
+  if [ "$AUTH" = 1 ]; then
+    (cd "$root" && cargo build --release -q -p crowdcrunch-auth --example dev_token)
+  fi
 fi
 bin="$CARGO_TARGET_DIR/release"
 
@@ -121,6 +135,15 @@ CROWDCRUNCH_GATEWAY__PROPAGATE_HEADERS=authorization \
 gw_pid=$!; pids+=("$gw_pid")
 wait_http "http://127.0.0.1:$gw_port/health" gateway
 
+if [ -n "${BASELINE_GATEWAY:-}" ]; then
+  base_port="$(free_port)"
+  CROWDCRUNCH_GATEWAY__PROPAGATE_HEADERS=authorization \
+    "$BASELINE_GATEWAY" --supergraph "$work/supergraph.graphql" --listen "127.0.0.1:$base_port" \
+    >"$work/gateway-baseline.log" 2>&1 &
+  base_pid=$!; pids+=("$base_pid")
+  wait_http "http://127.0.0.1:$base_port/health" "baseline gateway"
+fi
+
 pt_port="$(free_port)"
 "$bin/passthrough" --listen "127.0.0.1:$pt_port" --upstream "http://127.0.0.1:$sub_port/reviews" \
   >"$work/passthrough.log" 2>&1 &
@@ -131,10 +154,12 @@ for _ in $(seq 120); do curl -s -o /dev/null "http://127.0.0.1:$pt_port/graphql"
 # Request bodies: the benchmark's TestQuery for the gateway; for the baseline one reviews
 # `_entities` call whose answer is about as large as the gateway's (87.6 kB), so both
 # parse and serialise the same amount of JSON.
-python3 - "$fixture/query.graphql" "$work" <<'PY'
+python3 - "$fixture/query.graphql" "$work" "$here/defer-query.graphql" <<'PY'
 import json, sys
 query = open(sys.argv[1]).read()
 json.dump({"query": query, "operationName": "TestQuery"}, open(f"{sys.argv[2]}/gateway.json", "w"))
+deferred = open(sys.argv[3]).read()
+json.dump({"query": deferred, "operationName": "TestQuery"}, open(f"{sys.argv[2]}/deferred.json", "w"))
 reps = [{"__typename": "User", "id": str(i)} for i in range(1, 102)]
 base = ("query Baseline($r: [_Any!]!) { _entities(representations: $r) { ... on User "
         "{ id username reviews { id body product { upc } } } } }")
@@ -167,6 +192,53 @@ if grep -q '"errors"' "$work/baseline-answer.json"; then
   exit 1
 fi
 
+if [ "$AUTH" = 1 ]; then
+  echo "== starting the gateway with authentication and authorization directives"
+  # The fixture supergraph plus @requiresScopes / @authenticated (linked as federation
+  # supergraphs link them) on User.name, Review.body and Product.inStock.
+  python3 - "$work/supergraph.graphql" "$work/supergraph-auth.graphql" <<'PY'
+import sys
+sdl = open(sys.argv[1]).read()
+def edit(old, new):
+    global sdl
+    assert old in sdl, old
+    sdl = sdl.replace(old, new, 1)
+edit('@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
+     '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)\n'
+     '    @link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)\n'
+     '    @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)')
+edit('    name: String @join__field(graph: ACCOUNTS)',
+     '    name: String @join__field(graph: ACCOUNTS) @requiresScopes(scopes: [["bench:read"]])')
+edit('    body: String\n', '    body: String @authenticated\n')
+edit('    inStock: Boolean @join__field(graph: INVENTORY)',
+     '    inStock: Boolean @join__field(graph: INVENTORY)'
+     ' @requiresScopes(scopes: [["bench:read"], ["admin"]])')
+sdl += (
+    "\ndirective @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n"
+    "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!)"
+    " on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n"
+    "scalar requiresScopes__Scope\n"
+)
+open(sys.argv[2], "w").write(sdl)
+PY
+  token="$("$bin/examples/dev_token" "$work/keys" bench-user bench:read)"
+  auth_port="$(free_port)"
+  CROWDCRUNCH_GATEWAY__AUTHENTICATION__JWKS_FILE="$work/keys/jwks.json" \
+  CROWDCRUNCH_GATEWAY__AUTHENTICATION__ISSUER=crowdcrunch-dev \
+  CROWDCRUNCH_GATEWAY__AUTHENTICATION__AUDIENCES=crowdcrunch \
+    "$bin/crowdcrunch-gateway" --supergraph "$work/supergraph-auth.graphql" \
+    --listen "127.0.0.1:$auth_port" >"$work/gateway-auth.log" 2>&1 &
+  auth_pid=$!; pids+=("$auth_pid")
+  wait_http "http://127.0.0.1:$auth_port/health" "gateway with authentication"
+  curl -fs -H 'content-type: application/json' -H "authorization: Bearer $token" \
+    --data-binary "@$work/gateway.json" "http://127.0.0.1:$auth_port/graphql" >"$work/auth-answer.json"
+  answer_equals "$work/auth-answer.json" "gateway with a valid token" || { echo "FAIL" >&2; exit 1; }
+  curl -fs -H 'content-type: application/json' --data-binary "@$work/gateway.json" \
+    "http://127.0.0.1:$auth_port/graphql" >"$work/anonymous-answer.json"
+  grep -q UNAUTHORIZED_FIELD_OR_TYPE "$work/anonymous-answer.json" ||
+    { echo "FAIL: the anonymous answer has no UNAUTHORIZED_FIELD_OR_TYPE error" >&2; exit 1; }
+fi
+
 hz="$(getconf CLK_TCK)"
 rows=()
 # measure NAME PID URL BODY: warm up, then one measured wrk run; appends a table row. CPU and
@@ -196,7 +268,25 @@ PY
 }
 
 measure "crowdcrunch-gateway" "$gw_pid" "http://127.0.0.1:$gw_port/graphql" "$work/gateway.json"
+if [ -n "${BASELINE_GATEWAY:-}" ]; then
+  curl -fs -H 'content-type: application/json' --data-binary "@$work/gateway.json" \
+    "http://127.0.0.1:$base_port/graphql" >"$work/baseline-gateway-answer.json"
+  answer_equals "$work/baseline-gateway-answer.json" "baseline gateway" || { echo "FAIL" >&2; exit 1; }
+  measure "crowdcrunch-gateway at ${BASELINE_LABEL:-baseline}" "$base_pid" \
+    "http://127.0.0.1:$base_port/graphql" "$work/gateway.json"
+  kill_tree "$base_pid"
+  measure "crowdcrunch-gateway (again)" "$gw_pid" "http://127.0.0.1:$gw_port/graphql" "$work/gateway.json"
+fi
+ACCEPT='multipart/mixed;deferSpec=20220824' measure "crowdcrunch-gateway, TestQuery with 4 @defer, multipart" \
+  "$gw_pid" "http://127.0.0.1:$gw_port/graphql" "$work/deferred.json"
 measure "pass-through baseline" "$pt_pid" "http://127.0.0.1:$pt_port/graphql" "$work/baseline.json"
+if [ "$AUTH" = 1 ]; then
+  TOKEN="$token" measure "crowdcrunch-gateway + JWT + directives (all allowed)" "$auth_pid" \
+    "http://127.0.0.1:$auth_port/graphql" "$work/gateway.json"
+  TOKEN=none measure "crowdcrunch-gateway + directives, anonymous (3 fields removed)" "$auth_pid" \
+    "http://127.0.0.1:$auth_port/graphql" "$work/gateway.json"
+  kill_tree "$auth_pid"
+fi
 
 # start_peer PEER: writes the peer's configuration into $work and starts it on a free port;
 # sets peer_pid (the process doing the work: the grafbase binary, or node itself for Hive
@@ -313,16 +403,30 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- crowdcrunch-gateway: the fixture's \`TestQuery\` (its answer checked equal to"
   echo "  \`expected-response.json\` before the run) through the gateway on the fixture supergraph,"
   echo "  passing the client's \`Authorization\` on to the subgraphs (\`propagate_headers\`)."
+  echo "- TestQuery with 4 @defer: \`bench/defer-query.graphql\` (the same selections, four deferred"
+  echo "  fragments; merged, its answer equals \`expected-response.json\`: crates/bench-subgraphs/tests/defer.rs)"
+  echo "  asking for \`multipart/mixed\`: latency is to the last part; response bytes are the whole stream's."
+  echo "  Time to the first part vs the whole answer: \`bench/defer.sh\` (bench/DEFER.md)."
   echo "- pass-through baseline: \`passthrough\` (crates/bench-subgraphs) forwards each POST to the"
   echo "  reviews subgraph and parses and re-serialises the JSON answer; the request is one"
   echo "  \`_entities\` call of 101 users whose answer is about the size of the gateway's."
+  if [ "$AUTH" = 1 ]; then
+    echo "- crowdcrunch-gateway + JWT + directives: a second gateway with \`[authentication]\` (an"
+    echo "  Ed25519 dev key's JWKS file) on the fixture supergraph plus \`@requiresScopes\` on"
+    echo "  \`User.name\` and \`Product.inStock\` and \`@authenticated\` on \`Review.body\`; every"
+    echo "  request carries the same valid token granting them (verified on every request; the"
+    echo "  answer equals \`expected-response.json\`). The anonymous row sends no token: the three"
+    echo "  fields are removed before planning (the filtered plan is cached) and answered null with"
+    echo "  \`UNAUTHORIZED_FIELD_OR_TYPE\` errors (one per occurrence)."
+  fi
   if [ ${#peer_notes[@]} -gt 0 ]; then
     echo "- Peers, each started only for its own run (same fixture, query and subgraphs):"
     printf '%s\n' "${peer_notes[@]}" | sed 's/^/  /'
   fi
   echo "- CPU ms/request = (utime + stime of the process, and of any children, over the measured"
   echo "  run) / requests; peak RSS likewise summed over the process and its children."
-  echo "- Every request carries a unique \`Authorization\` header (bench/post.lua), so no in-flight"
+  echo "- Every request carries a unique \`Authorization\` header (bench/post.lua; the JWT rows a"
+  echo "  real token, or none), so no in-flight"
   echo "  deduplication can merge identical requests."
   echo "- Socket errors include wrk's timeouts: answers slower than 2 s still count in RPS and"
   echo "  CPU ms/request but are left out of p50/p99, which then read low."

@@ -5,17 +5,26 @@ wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
+-- $ACCEPT: e.g. multipart/mixed for the @defer row.
+wrk.headers["Accept"] = os.getenv("ACCEPT") or "application/json"
 
 local threads = {}
 local counter = 0
 
 -- A unique Authorization header on every request (forwarded to subgraphs by gateways that
 -- propagate it) keeps in-flight request deduplication from passing identical requests off
--- as speed.
+-- as speed. With $TOKEN set (a gateway that verifies JWTs), every request carries that real
+-- token instead; with TOKEN=none, no Authorization header at all (anonymous).
+local token = os.getenv("TOKEN")
 function request()
   counter = counter + 1
-  wrk.headers["Authorization"] = string.format("Bearer bench-%d-%d", thread_id, counter)
+  if token == "none" then
+    wrk.headers["Authorization"] = nil
+  elseif token and token ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. token
+  else
+    wrk.headers["Authorization"] = string.format("Bearer bench-%d-%d", thread_id, counter)
+  end
   return wrk.format()
 end
 

@@ -2,7 +2,7 @@
 # CI entry for the load tests: starts the platform (debug build) on a fresh database of the
 # PostgreSQL server, runs smoke.sh through its gateway, then stops it with Ctrl-C (SIGINT) and
 # drops the database. Fails if the platform does not start, the smoke fails, or it does not
-# stop cleanly.
+# stop cleanly. Installs siege (and psql) when missing.
 #   TEST_DATABASE_URL  admin URL of the server (default postgres://postgres@127.0.0.1:5432/postgres)
 #   LOADTEST_PORT      gateway port; the subgraphs take the next five (default 14100)
 set -euo pipefail
@@ -10,6 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 admin="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 base="${LOADTEST_PORT:-14100}"
+"$root/scripts/install-test-tools" siege psql curl python3
 
 cargo build --quiet -p crowdcrunch --manifest-path "$root/Cargo.toml"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/crowdcrunch"
@@ -38,6 +39,9 @@ done
 grep -q "crowdcrunch: press Ctrl-C" "$work/platform.log" || { cat "$work/platform.log" >&2; exit 1; }
 
 status=0
+# A staff token with every scope from the platform's dev key: the mixes write and read everything.
+LOADTEST_TOKEN="$("$bin" token --staff all --data-dir "$work")"
+export LOADTEST_TOKEN
 GATEWAY_URL="http://127.0.0.1:$base/graphql" "$here/smoke.sh" "${1:-3S}" || status=1
 kill -INT "$pid"
 wait "$pid" || { echo "ci-smoke: the platform did not stop cleanly" >&2; status=1; }

@@ -8,13 +8,17 @@ Mutations in the files carry idempotency keys, so replaying them returns the res
 run got (or, for a line siege never sent, runs it once), never a second record.
 """
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
 
 
 def check(url, body):
-    request = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("LOADTEST_TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["LOADTEST_TOKEN"]
+    request = urllib.request.Request(url, body.encode(), headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             status, payload = response.status, response.read()

@@ -18,7 +18,7 @@ for mix in catalog history checkout; do
   # -v prints one line per response on stdout, starting with its HTTP status; the summary
   # goes to stderr.
   siege -R "$here/siegerc" -f "$work/$mix.txt" -i -b -c 4 -t "$duration" -v \
-    --content-type "application/json" > "$work/$mix.out" 2> "$work/$mix.err" || true
+    --content-type "application/json" ${LOADTEST_TOKEN:+-H "Authorization: Bearer $LOADTEST_TOKEN"} > "$work/$mix.out" 2> "$work/$mix.err" || true
   responses=$(grep -cE '^HTTP/1\.[01] [0-9]{3}' "$work/$mix.out" || true)
   bad=$(grep -E '^HTTP/1\.[01] [0-9]{3}' "$work/$mix.out" | grep -vE '^HTTP/1\.[01] 2[0-9]{2}' || true)
   failed=$(sed -nE 's/^Failed transactions:[[:space:]]+([0-9]+).*/\1/p' "$work/$mix.err")

@@ -28,6 +28,13 @@ pub enum Command {
         #[arg(long)]
         migrate_only: bool,
     },
+    /// Print a bearer token signed by the local platform's dev key, e.g.
+    /// `crowdcrunch token --customer <UUID>` or `crowdcrunch token --staff orders:manage`.
+    Token(crate::token::TokenArgs),
+    /// Operate the domain event stream: `events dlq --consumer payments` lists what a consumer
+    /// dead-lettered, `events replay-dlq --consumer payments` replays it after a fix,
+    /// `events replay --consumer customers --since 2026-12-03T12:00:00Z` rebuilds a view.
+    Events(crate::events_cli::EventsArgs),
     /// Run the gateway in this process; every argument goes to the gateway's own command line.
     Gateway {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -55,6 +62,11 @@ pub struct UpArgs {
     /// embedded PostgreSQL per subgraph is started with its data under `--data-dir`.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// NATS server (with JetStream) the subgraphs exchange domain events through. Without
+    /// it the launcher starts `nats-server -js` from PATH with its store under `--data-dir`
+    /// (and without one installed, events stay in each outbox, unpublished).
+    #[arg(long, env = "NATS_URL")]
+    pub nats_url: Option<String>,
     /// Directory for the embedded databases and run-time files (git-ignored).
     #[arg(long, env = "CROWDCRUNCH_DATA_DIR", default_value = ".data")]
     pub data_dir: PathBuf,
@@ -67,6 +79,10 @@ pub struct UpArgs {
     /// Do not load the demo data set into empty databases.
     #[arg(long)]
     pub no_seed: bool,
+    /// Do not start a service again when it exits on its own (by default a crashed one is
+    /// restarted with exponential backoff: 0.5 s doubling up to 30 s, reset after 60 s up).
+    #[arg(long)]
+    pub no_restart: bool,
     /// Seconds to wait for every service to answer /health before giving up.
     #[arg(long, default_value_t = 600)]
     pub startup_timeout: u64,

@@ -8,6 +8,7 @@ use crate::services::Service;
 use crate::supervisor::Platform;
 use crate::{gateway, supergraph};
 use anyhow::{bail, Context};
+use crowdcrunch_auth::dev::{DevKey, DEV_AUDIENCE, DEV_ISSUER};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -23,6 +24,13 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         wanted.push(("gateway", args.gateway_listen));
     }
     ensure_free(&wanted)?;
+    let key = DevKey::ensure(&crate::token::key_dir(&args.data_dir))
+        .context("cannot create the dev signing key")?;
+    let auth = auth_env(&key);
+    say(&format!(
+        "authentication on, with the dev key in {}: get a token with `crowdcrunch token --customer ID` or `--staff SCOPES`",
+        crate::token::key_dir(&args.data_dir).display()
+    ));
     let embedded = match args.database_url {
         Some(_) => None,
         None => {
@@ -33,31 +41,75 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             Some(EmbeddedDatabases::start(&args.data_dir, &services)?)
         }
     };
+    let broker = match &args.nats_url {
+        Some(_) => None,
+        None => crate::broker::Broker::start(&args.data_dir)?,
+    };
+    let mut args = args;
+    if let Some(broker) = &broker {
+        args.nats_url = Some(broker.url.clone());
+    }
     // A current-thread runtime keeps every spawn on the main thread, which the children's
     // parent-death signal is tied to.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let result = runtime.block_on(supervise(&args, &exe, embedded.as_ref()));
+    let result = runtime.block_on(supervise(&args, &exe, embedded.as_ref(), &auth));
     drop(runtime);
     if let Some(databases) = embedded {
         databases.shutdown();
     }
+    // The broker outlives the services (they flush their last events), then stops.
+    drop(broker);
     result
 }
 
-/// Print a launcher message (children log on their own, in JSON).
+/// Print a launcher message. Its lines start with `crowdcrunch:`; the children's are JSON
+/// objects naming their `service` (the README's troubleshooting section says so).
 pub fn say(message: &str) {
     println!("crowdcrunch: {message}");
+}
+
+/// The verification settings of the dev key, as the subgraphs (`AUTH_*`) read them.
+struct AuthEnv {
+    jwks_file: String,
+}
+
+fn auth_env(key: &DevKey) -> AuthEnv {
+    AuthEnv {
+        jwks_file: key.jwks_path().display().to_string(),
+    }
+}
+
+impl AuthEnv {
+    fn subgraph(&self) -> Vec<(String, String)> {
+        vec![
+            ("AUTH_JWKS_FILE".into(), self.jwks_file.clone()),
+            ("AUTH_ISSUER".into(), DEV_ISSUER.into()),
+            ("AUTH_AUDIENCE".into(), DEV_AUDIENCE.into()),
+        ]
+    }
+
+    /// The gateway verifies the same tokens (for the schema's `@authenticated` and
+    /// `@requiresScopes`) and passes each client's token on to the subgraphs.
+    fn gateway(&self) -> Vec<(String, String)> {
+        let var = |key: &str| format!("CROWDCRUNCH_GATEWAY__AUTHENTICATION__{key}");
+        vec![
+            (var("JWKS_FILE"), self.jwks_file.clone()),
+            (var("ISSUER"), DEV_ISSUER.into()),
+            (var("AUDIENCES"), DEV_AUDIENCE.into()),
+        ]
+    }
 }
 
 async fn supervise(
     args: &UpArgs,
     exe: &Path,
     embedded: Option<&EmbeddedDatabases>,
+    auth: &AuthEnv,
 ) -> anyhow::Result<()> {
-    let mut platform = Platform::new()?;
-    let outcome = start_and_watch(&mut platform, args, exe, embedded).await;
+    let mut platform = Platform::new(!args.no_restart)?;
+    let outcome = start_and_watch(&mut platform, args, exe, embedded, auth).await;
     let stopped = platform.stop_all().await;
     outcome.and(stopped)
 }
@@ -67,13 +119,15 @@ async fn start_and_watch(
     args: &UpArgs,
     exe: &Path,
     embedded: Option<&EmbeddedDatabases>,
+    auth: &AuthEnv,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.startup_timeout);
     let services = args.services();
     for &service in &services {
-        let envs = subgraph_env(args, service, embedded)?;
+        let mut envs = subgraph_env(args, service, embedded)?;
+        envs.extend(auth.subgraph());
         let cli = vec!["subgraph".to_string(), service.name().to_string()];
-        platform.spawn(service.name(), exe, &cli, &envs)?;
+        platform.spawn(service.name(), exe, &cli, &envs, args.listen(service))?;
     }
     let addrs: Vec<_> = services.iter().map(|s| args.listen(*s)).collect();
     if !platform.wait_ready(&addrs, deadline).await? {
@@ -90,7 +144,8 @@ async fn start_and_watch(
                     "--listen".to_string(),
                     args.gateway_listen.to_string(),
                 ];
-                platform.spawn("gateway", exe, &cli, &[])?;
+                let envs = auth.gateway();
+                platform.spawn("gateway", exe, &cli, &envs, args.gateway_listen)?;
                 if !platform
                     .wait_ready(&[args.gateway_listen], deadline)
                     .await?
@@ -137,6 +192,9 @@ fn subgraph_env(
         }
         (None, Some(url)) => env.push(("DATABASE_URL".into(), url.clone())),
         (None, None) => bail!("no database for {}", service.name()),
+    }
+    if let Some(url) = &args.nats_url {
+        env.push(("NATS_URL".into(), url.clone()));
     }
     let seed = if args.no_seed { "0" } else { "1" };
     env.push(("SEED".into(), seed.into()));

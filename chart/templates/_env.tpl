@@ -35,3 +35,28 @@
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
+
+{{/* Where tokens are verified (docs/auth.md): the AUTH_* variables of a subgraph, or the
+gateway's [authentication] as CROWDCRUNCH_GATEWAY__AUTHENTICATION__* when .gateway is true.
+Nothing when no JWKS is configured (the services then serve anonymous requests only). */}}
+{{- define "crowdcrunch.authEnv" -}}
+{{- $a := .root.Values.auth -}}
+{{- if or $a.jwksUrl $a.jwks -}}
+{{- $p := ternary "CROWDCRUNCH_GATEWAY__AUTHENTICATION__" "AUTH_" .gateway -}}
+{{- if $a.jwks }}
+- name: {{ $p }}JWKS_FILE
+  value: /etc/crowdcrunch-auth/jwks.json
+{{- else }}
+- name: {{ $p }}JWKS_URL
+  value: {{ $a.jwksUrl | quote }}
+{{- end }}
+{{- with $a.issuer }}
+- name: {{ $p }}ISSUER
+  value: {{ . | quote }}
+{{- end }}
+{{- with $a.audiences }}
+- name: {{ ternary (printf "%sAUDIENCES" $p) (printf "%sAUDIENCE" $p) $.gateway }}
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}

@@ -8,6 +8,7 @@
 # Installs its Python packages (pinned in requirements.txt) into $HOME/.cache/crowdcrunch/venv.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+"$here/../../scripts/install-test-tools" python3 psql
 venv="${CROWDCRUNCH_VENV:-$HOME/.cache/crowdcrunch/venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

@@ -31,7 +31,8 @@ from contextlib import ExitStack
 
 from deploylib import render as r
 from deploylib.otlp import OtlpReceiver
-from deploylib.wiring import AddressMap, Process, WiringError, free_port, resolve_env, secret_data, service_ports
+from deploylib.wiring import (AddressMap, Process, WiringError, container_port, free_port, resolve_env, secret_data,
+                              service_ports)
 
 PG_ADMIN_URL = os.environ.get("SIMULATE_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_SECRET = "crowdcrunch-database"
@@ -124,19 +125,20 @@ class Simulation:
         pending = list(dict.fromkeys(proc.http_probes))
         while pending and time.monotonic() < deadline:
             if p.poll() is not None:
-                return self.check(f"{proc.name} serves {', '.join(pending)}", False,
+                return self.check(f"{proc.name} serves {', '.join(path for _, path in pending)}", False,
                                   f"exited with {p.returncode}\n{self.tail(proc.name)}")
-            path = pending[0]
+            port, path = pending[0]
             try:
-                status, _ = http("GET", f"http://127.0.0.1:{proc.port}{path}", timeout=2)
+                status, _ = http("GET", f"http://127.0.0.1:{port}{path}", timeout=2)
                 if status == 200:
                     pending.pop(0)
                     continue
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.5)
-        return self.check(f"{proc.name} answers 200 on {', '.join(dict.fromkeys(proc.http_probes))}", not pending,
-                          f"no 200 from {pending} within {START_TIMEOUT}s\n{self.tail(proc.name)}" if pending else "")
+        shown = ", ".join(f"{path} (:{port})" for port, path in dict.fromkeys(proc.http_probes))
+        return self.check(f"{proc.name} answers 200 on {shown}", not pending,
+                          f"no 200 from {[path for _, path in pending]} within {START_TIMEOUT}s\n{self.tail(proc.name)}" if pending else "")
 
     def stop_all(self) -> None:
         for _, p, _ in reversed(self.running):
@@ -158,8 +160,9 @@ def processes_for(dep: dict, rendered: r.Rendered, amap: AddressMap, local_port:
     annotations = dep["spec"]["template"]["metadata"].get("annotations", {})
     main = spec["containers"][0]
     name = dep["metadata"]["name"].removeprefix(f"{r.RELEASE}-")
-    container_port = main["ports"][0]["containerPort"]
-    own = (container_port, local_port)
+    # Every port the container listens on gets a loopback port: the first (`http`, the one the
+    # Service routes to) the Service's, the others (the gateway's internal /metrics) their own.
+    own = {p["containerPort"]: (local_port if i == 0 else free_port()) for i, p in enumerate(main["ports"])}
 
     mounts = {}
     for volume in spec.get("volumes", []):
@@ -169,7 +172,7 @@ def processes_for(dep: dict, rendered: r.Rendered, amap: AddressMap, local_port:
         local = sim.workdir / "volumes" / name / volume["name"]
         local.mkdir(parents=True, exist_ok=True)
         for key, text in cm["data"].items():
-            (local / key).write_text(amap.rewrite(text))
+            (local / key).write_text(amap.rewrite(text, own))
         for c in spec["containers"]:
             for m in c.get("volumeMounts", []):
                 if m["name"] == volume["name"]:
@@ -177,12 +180,19 @@ def processes_for(dep: dict, rendered: r.Rendered, amap: AddressMap, local_port:
 
     def as_process(container: dict, label: str) -> Process:
         env = {k: amap.rewrite(v, own) for k, v in resolve_env(container.get("env", []), secrets).items()}
-        probes = [container[p]["httpGet"]["path"] for p in ("startupProbe", "readinessProbe", "livenessProbe")
-                  if p in container and "httpGet" in container[p]]
+        probes = []
+        for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+            if kind in container and "httpGet" in container[kind]:
+                get = container[kind]["httpGet"]
+                port = container_port(container, get["port"])
+                if port not in own:
+                    raise WiringError(f"{name}: {kind} port {get['port']} is not a container port")
+                probes.append((own[port], get["path"]))
         if annotations.get("prometheus.io/scrape") == "true":
-            if int(annotations["prometheus.io/port"]) != container_port:
-                raise WiringError(f"{name}: prometheus.io/port is not the container port")
-            probes.append(annotations["prometheus.io/path"])
+            port = int(annotations["prometheus.io/port"])
+            if port not in own:
+                raise WiringError(f"{name}: prometheus.io/port {port} is not a container port")
+            probes.append((own[port], annotations["prometheus.io/path"]))
         return Process(label, sim.argv(container, mounts, amap, own), env, local_port, probes)
 
     inits = [as_process(c, f"{name}-{c['name']}") for c in spec.get("initContainers", [])]
@@ -197,7 +207,7 @@ def run(sim: Simulation, rendered: r.Rendered, db_url: str, otlp: OtlpReceiver) 
     for dep in deployments:
         ports = service_ports(services, dep)
         svc = next(s for s in services if s["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"])
-        (container_port, svc_port), = ports.items()
+        (_, svc_port), = ports.items()
         local_ports[dep["metadata"]["name"]] = local = free_port()
         amap.add_service(svc["metadata"]["name"], r.NAMESPACE, svc_port, local)
 
@@ -257,6 +267,11 @@ def run(sim: Simulation, rendered: r.Rendered, db_url: str, otlp: OtlpReceiver) 
     ok = status == 200 and doc.get("data") and not doc.get("errors")
     sim.check("helm test query through the gateway", bool(ok), f"HTTP {status}: {text[:400]}")
 
+    # /metrics is served on the gateway's internal port only, never on the public one.
+    public = local_ports[f"{r.RELEASE}-gateway"]
+    status, _ = http("GET", f"http://127.0.0.1:{public}/metrics")
+    sim.check("gateway's public port does not serve /metrics", status == 404, f"HTTP {status}")
+
     # The pods' root filesystem is read-only: the processes' working directory must stay clean.
     written = sorted(p.name for p in sim.workdir.iterdir()
                      if p.name not in ("chart", "volumes") and not p.name.endswith(".log"))
@@ -282,7 +297,7 @@ def main() -> int:
     db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="crowdcrunch-sim-") as tmp:
         workdir = pathlib.Path(tmp)
-        chart = r.stage_chart(workdir, r.supergraph_substitutes())
+        chart = r.stage_chart(workdir)
         rendered = r.render(chart, "values.yaml", VALUES)
         psql(f"CREATE DATABASE {db}")
         stack.callback(lambda: psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))

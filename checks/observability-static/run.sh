@@ -9,11 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-if ! command -v promtool >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-fi
+"$repo/scripts/install-test-tools" promtool python3
 venv="${CROWDCRUNCH_VENV:-$HOME/.cache/crowdcrunch/venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

@@ -63,10 +63,28 @@ pub struct Config {
     pub propagate_headers: Vec<String>,
     /// Per-subgraph overrides, keyed by the subgraph name in the supergraph.
     pub subgraphs: HashMap<String, SubgraphConfig>,
+    /// Operation limits (`[limits]`), on by default.
+    pub limits: crate::limits::LimitsConfig,
+    /// Address of the internal listener serving `GET /metrics` (never served
+    /// on `listen`); empty or `off`: not served.
+    pub metrics_listen: String,
+    /// Deadlines, connection caps, load shedding, CSRF and CORS.
+    pub server: crate::server::ServerConfig,
+    /// Demand control (`[cost]`), on by default.
+    pub cost: crate::cost::CostConfig,
+    /// JWT authentication (see [`crate::auth::AuthenticationConfig`]); absent: every
+    /// request is anonymous.
+    pub authentication: Option<crate::auth::AuthenticationConfig>,
+    /// How `@policy` names are judged (see [`crate::authorization::AuthorizationConfig`]).
+    pub authorization: crate::authorization::AuthorizationConfig,
+    /// Automatic persisted queries and the safelist (`[persisted_documents]`).
+    pub persisted_documents: crate::persisted::PersistedConfig,
+    /// Subscriptions over WebSocket and SSE: on, and their limits (`[subscriptions]`).
+    pub subscriptions: crate::subscriptions::SubscriptionsConfig,
 }
 
 /// A list of names: a TOML array of strings or one comma-separated string.
-fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Names {
@@ -90,8 +108,16 @@ fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error
 pub struct SubgraphConfig {
     /// Replaces the URL declared in the supergraph.
     pub url: Option<String>,
-    /// Replaces `subgraph_timeout_ms` for this subgraph.
+    /// Replaces `subgraph_timeout_ms` for this subgraph (for a subscription:
+    /// opening it, not how long it runs).
     pub timeout_ms: Option<u64>,
+    /// Where the gateway opens subscriptions on this subgraph (`ws://`,
+    /// `wss://`, `http://`, `https://`); default: `url`.
+    pub subscription_url: Option<String>,
+    /// How: `graphql-transport-ws` (WebSocket, the default) or `sse` (GraphQL
+    /// over SSE, distinct connections mode: a `POST` answered
+    /// `text/event-stream`, for subgraphs that serve no WebSocket).
+    pub subscription_protocol: crate::subscriptions::SubgraphProtocol,
 }
 
 impl Default for Config {
@@ -112,6 +138,14 @@ impl Default for Config {
             subgraph_client_key_file: None,
             propagate_headers: Vec::new(),
             subgraphs: HashMap::new(),
+            limits: Default::default(),
+            metrics_listen: "127.0.0.1:9464".into(),
+            server: crate::server::ServerConfig::default(),
+            cost: Default::default(),
+            authentication: None,
+            authorization: Default::default(),
+            persisted_documents: Default::default(),
+            subscriptions: Default::default(),
         }
     }
 }
@@ -250,5 +284,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.propagate_headers, ["authorization", "x-tenant"]);
+    }
+
+    #[test]
+    fn a_subgraphs_subscription_protocol_is_websocket_by_default_or_sse() {
+        use crate::subscriptions::SubgraphProtocol;
+        let cfg = Config::from_sources(
+            "[subgraphs.a]\nurl = \"http://a\"\n[subgraphs.b]\nsubscription_protocol = \"sse\"\n",
+            env(&[(
+                "CROWDCRUNCH_GATEWAY__SUBGRAPHS__C__SUBSCRIPTION_PROTOCOL",
+                "graphql-transport-ws",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.subgraphs["a"].subscription_protocol,
+            SubgraphProtocol::GraphqlTransportWs
+        );
+        assert_eq!(
+            cfg.subgraphs["b"].subscription_protocol,
+            SubgraphProtocol::Sse
+        );
+        assert_eq!(
+            cfg.subgraphs["c"].subscription_protocol,
+            SubgraphProtocol::GraphqlTransportWs
+        );
+        let unknown = "[subgraphs.a]\nsubscription_protocol = \"graphql-ws\"";
+        assert!(Config::from_sources(unknown, env(&[])).is_err());
     }
 }

@@ -4,16 +4,23 @@
 //! validate, plan; cached) → [`executor`] (fetch, merge, project) →
 //! [`server`] (GraphQL over HTTP).
 
+pub mod auth;
+pub mod authorization;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod engine;
 mod error;
 pub mod executor;
+pub mod incremental;
+pub mod limits;
 pub mod operation;
+pub mod persisted;
 pub mod planner;
 mod playground;
 pub mod response;
 pub mod server;
+pub mod subscriptions;
 pub mod supergraph;
 pub mod telemetry;
 

@@ -110,6 +110,8 @@ pub struct Response {
     /// Absent for request errors (parse, validation, variables).
     pub data: Option<DataJson>,
     pub errors: Vec<GraphQLError>,
+    /// Response extensions, e.g. `cost` when the client asked for it.
+    pub extensions: Option<Map<String, Value>>,
 }
 
 impl Response {
@@ -127,6 +129,16 @@ impl Response {
             });
             if serde_json::to_writer(&mut out, &self.errors).is_err() {
                 out.extend_from_slice(b"[{\"message\":\"cannot encode errors\"}]");
+            }
+        }
+        if let Some(extensions) = self.extensions.filter(|e| !e.is_empty()) {
+            out.extend_from_slice(if out.len() > 1 {
+                b",\"extensions\":"
+            } else {
+                b"\"extensions\":"
+            });
+            if serde_json::to_writer(&mut out, &extensions).is_err() {
+                out.extend_from_slice(b"{}");
             }
         }
         out.push(b'}');

@@ -8,6 +8,11 @@ mod subgraphs;
 #[path = "federation/tls.rs"]
 mod tls;
 
+#[path = "federation/multipart.rs"]
+mod multipart;
+
+#[path = "federation/defer.rs"]
+mod defer;
 #[path = "federation/errors.rs"]
 mod errors;
 #[path = "federation/fixtures.rs"]

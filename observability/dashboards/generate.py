@@ -106,6 +106,19 @@ s.panel("timeseries", "Pool utilisation", "Share of open connections in use.",
         [(f'sum by (service) (db_pool_connections{{{SEL}, state="in_use"}}) / sum by (service) (db_pool_connections{{{SEL}}})', "{{service}}")], "percentunit", w=8)
 s.panel("timeseries", "Pool acquire wait p99", "Time a request waits for a connection.",
         [(f'histogram_quantile(0.99, sum by (service, le) (rate(db_pool_acquire_wait_seconds_bucket{{{SEL}}}[{W}])))', "{{service}}")], "s", w=8)
+s.row("Domain events")
+PUB = f'sum by (service) (rate(events_published_total{{{SEL}}}[{W}]))'
+s.panel("timeseries", "Events published per second", "Outbox rows the relay published to NATS JetStream.", [(f'{PUB} or {SR} * 0', "{{service}}")], "ops", w=8)
+s.panel("timeseries", "Outbox lag", "Age of the oldest event waiting in the outbox (0: all published). Alert: CrowdCrunchEventsOutboxStuck.",
+        [(f'max by (service) (events_outbox_oldest_unpublished_seconds{{{SEL}}})', "{{service}}")], "s", w=8)
+s.panel("timeseries", "Events consumed per second by outcome", "applied, duplicate (inbox), skipped (not handled), rebuilt (events replay), retried, dead_lettered.",
+        [(f'sum by (consumer, outcome) (rate(events_consumed_total{{{SEL}}}[{W}])) or {SR} * 0', "{{consumer}} {{outcome}}")], "ops", w=8)
+s.panel("timeseries", "Consumer lag", "Events in the stream not yet delivered to each consumer. Alert: CrowdCrunchEventsConsumerLagging.",
+        [(f'max by (consumer) (events_consumer_pending{{{SEL}}})', "{{consumer}}")], "short", w=8)
+s.panel("timeseries", "Redeliveries per second", "Deliveries after a failed or unacknowledged one.",
+        [(f'sum by (consumer) (rate(events_redeliveries_total{{{SEL}}}[{W}])) or {SR} * 0', "{{consumer}}")], "ops", w=8)
+s.panel("timeseries", "Dead letters", "Events a consumer gave up on; `crowdcrunch events dlq` lists them. Alert: CrowdCrunchEventsDeadLettered.",
+        [(f'max by (consumer) (events_dead_letters{{{SEL}}})', "{{consumer}}")], "short", w=8)
 svc_var = {"name": "service", "label": "Service", "type": "query", "datasource": DS,
            "query": {"query": "label_values(subgraph_http_requests_total, service)", "refId": "service"},
            

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,6 +29,9 @@ pub struct Platform {
     output: Arc<Mutex<Vec<String>>>,
     pub addrs: HashMap<&'static str, SocketAddr>,
     pub client: reqwest::blocking::Client,
+    data_dir: PathBuf,
+    /// A staff token with every scope, what [`Platform::gql`] sends.
+    admin: String,
 }
 
 fn free_addr() -> SocketAddr {
@@ -47,8 +50,14 @@ fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
 impl Platform {
     /// Start the launcher on free ports and wait until it says everything is up.
     pub fn start(options: Options<'_>) -> Platform {
+        Platform::start_with(options, &[])
+    }
+
+    /// [`Platform::start`] with extra launcher arguments, e.g. `--no-restart`.
+    pub fn start_with(options: Options<'_>, args: &[&str]) -> Platform {
         let mut addrs = HashMap::new();
         let mut command = Command::new(env!("CARGO_BIN_EXE_crowdcrunch"));
+        command.args(args);
         for name in SERVICES.iter().copied().chain(["gateway"]) {
             let addr = free_addr();
             addrs.insert(name, addr);
@@ -62,6 +71,10 @@ impl Platform {
             .arg(options.data_dir)
             .env_remove("DATABASE_URL")
             .env_remove("SEED")
+            // Each platform runs its own nats-server (the launcher's default), so platforms
+            // started by tests side by side never consume each other's events.
+            .env_remove("NATS_URL")
+            .env_remove("FULFILLMENT_CARRIER_DELAY_MS")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -81,14 +94,52 @@ impl Platform {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("HTTP client"),
+            data_dir: options.data_dir.to_path_buf(),
+            admin: String::new(),
         };
         platform.wait_for_line("crowdcrunch: the ", Duration::from_secs(600));
+        platform.admin = platform.token(&["--staff", "all"]);
         platform
+    }
+
+    /// A token from `crowdcrunch token ARGS` for this platform's data directory.
+    pub fn token(&self, args: &[&str]) -> String {
+        Platform::token_in(&self.data_dir, args)
+    }
+
+    /// A token from `crowdcrunch token ARGS` with the dev key of `data_dir`.
+    pub fn token_in(data_dir: &Path, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_crowdcrunch"))
+            .arg("token")
+            .args(args)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .output()
+            .expect("run crowdcrunch token");
+        assert!(
+            out.status.success(),
+            "crowdcrunch token {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("the token is text")
+            .trim()
+            .to_string()
     }
 
     /// Everything the launcher and its children printed so far.
     pub fn output(&self) -> String {
         self.output.lock().expect("output lock").join("\n")
+    }
+
+    /// The output lines starting with `prefix`, in order.
+    pub fn lines(&self, prefix: &str) -> Vec<String> {
+        let lines = self.output.lock().expect("output lock");
+        lines
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .cloned()
+            .collect()
     }
 
     fn find_line(&self, prefix: &str) -> Option<String> {
@@ -137,12 +188,28 @@ impl Platform {
         format!("http://{}/graphql", self.addrs[name])
     }
 
-    /// POST a GraphQL request to service `name` (or "gateway"); returns status and JSON body.
+    /// POST a GraphQL request to service `name` (or "gateway") as an administrator (every
+    /// staff scope); returns status and JSON body.
     pub fn gql(&self, name: &str, query: &str, variables: Value) -> (u16, Value) {
-        let response = self
+        self.gql_as(name, Some(&self.admin), query, variables)
+    }
+
+    /// POST a GraphQL request with bearer `token` (none: anonymous).
+    pub fn gql_as(
+        &self,
+        name: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
             .client
             .post(self.graphql_url(name))
-            .json(&json!({ "query": query, "variables": variables }))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
             .send()
             .unwrap_or_else(|e| panic!("POST to {name}: {e}"));
         let status = response.status().as_u16();

@@ -28,24 +28,17 @@ class MissingChartFile(RuntimeError):
     """A file the chart links to does not exist in the repository."""
 
 
-def stage_chart(dest: pathlib.Path, substitutes: dict[str, pathlib.Path] | None = None) -> pathlib.Path:
-    """Copy the chart into `dest` with every symbolic link replaced by its target's contents.
-
-    `substitutes` maps chart-relative paths to files used when the linked file does not exist
-    (used for the supergraph until it is composed); any other missing target is an error.
-    """
-    substitutes = substitutes or {}
+def stage_chart(dest: pathlib.Path) -> pathlib.Path:
+    """Copy the chart into `dest` with every symbolic link replaced by its target's contents;
+    a link whose target is missing is an error naming it."""
     out = dest / "chart"
     missing = []
     for src in sorted(CHART.rglob("*")):
         rel = src.relative_to(CHART)
         target = out / rel
         if src.is_symlink() and not src.exists():
-            if str(rel) in substitutes:
-                src = substitutes[str(rel)]
-            else:
-                missing.append(f"chart/{rel} -> {os.readlink(src)}")
-                continue
+            missing.append(f"chart/{rel} -> {os.readlink(src)}")
+            continue
         if src.is_dir():
             target.mkdir(parents=True, exist_ok=True)
         else:
@@ -116,9 +109,3 @@ def staged_tempdir() -> tempfile.TemporaryDirectory:
 
 
 SUPERGRAPH = REPO / "supergraph.graphql"
-# Stand-in while the repository's supergraph is not composed yet: the shared benchmark's.
-FALLBACK_SUPERGRAPH = REPO.parent / "shared" / "bench" / "guild-federation" / "supergraph.graphql"
-
-
-def supergraph_substitutes() -> dict[str, pathlib.Path]:
-    return {} if SUPERGRAPH.exists() else {"files/supergraph.graphql": FALLBACK_SUPERGRAPH}

@@ -1,8 +1,9 @@
 """Validation of every rendered or committed object against the schema of its kind.
 
 - Kubernetes built-in kinds: kubernetes-validate (strict, Kubernetes 1.33.0).
-- Istio kinds: the OpenAPI v3 schemas in Istio's CRDs (../shared/istio-crds/), converted to JSON
-  Schema here; unknown fields are rejected as `kubectl apply` with strict field validation would.
+- Istio kinds: the OpenAPI v3 schemas in Istio's CRDs (vendored with their licence in
+  schemas/istio/), converted to JSON Schema here; unknown fields are rejected as `kubectl apply`
+  with strict field validation would.
 - Prometheus Operator kinds (ServiceMonitor, PrometheusRule): schemas/monitoring.coreos.com.json,
   written for the fields this project uses.
 - Any other kind fails: nothing we ship may go unchecked.
@@ -19,10 +20,11 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from .render import KUBE_VERSION, REPO
+from .render import KUBE_VERSION
 
-ISTIO_CRDS = REPO.parent / "shared" / "istio-crds" / "istio-1.30.3-crds.yaml"
-MONITORING_SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "schemas" / "monitoring.coreos.com.json"
+SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "schemas"
+ISTIO_CRDS = SCHEMAS / "istio" / "istio-1.30.3-crds.yaml"
+MONITORING_SCHEMAS = SCHEMAS / "monitoring.coreos.com.json"
 
 # API groups served by Kubernetes itself ("" is the core group).
 KUBE_GROUPS = {"", "apps", "batch", "policy", "autoscaling", "networking.k8s.io", "rbac.authorization.k8s.io"}

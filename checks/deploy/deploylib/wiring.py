@@ -34,14 +34,14 @@ class AddressMap:
         for host in (name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.cluster.local"):
             self.by_host_port[(host, port)] = local
 
-    def rewrite(self, text: str, own_port: tuple[int, int] | None = None) -> str:
-        """Rewrite every known host:port in `text`; `own_port` maps this container's
-        0.0.0.0:<containerPort> listen address to its loopback port."""
+    def rewrite(self, text: str, own_ports: dict[int, int] | None = None) -> str:
+        """Rewrite every known host:port in `text`; `own_ports` maps this container's
+        0.0.0.0:<containerPort> listen addresses to their loopback ports."""
 
         def swap(m: re.Match) -> str:
             host, port = m.group(1), int(m.group(2))
-            if own_port and host == "0.0.0.0" and port == own_port[0]:
-                return f"127.0.0.1:{own_port[1]}"
+            if own_ports and host == "0.0.0.0" and port in own_ports:
+                return f"127.0.0.1:{own_ports[port]}"
             local = self.by_host_port.get((host, port))
             return f"127.0.0.1:{local}" if local else m.group(0)
 
@@ -89,8 +89,8 @@ class Process:
     name: str
     argv: list[str]
     env: dict[str, str]
-    port: int | None  # loopback port it serves on
-    http_probes: list[str]  # paths its probes and scrape annotations use
+    port: int | None  # loopback port it serves its main (`http`) port on
+    http_probes: list[tuple[int, str]]  # (loopback port, path) its probes and scrape annotations use
 
 
 def service_ports(services: list[dict], deployment: dict) -> dict[int, int]:

@@ -9,7 +9,7 @@ from deploylib import render as r
 def chart_dir():
     """The chart, staged once with its linked files resolved."""
     with r.staged_tempdir() as tmp:
-        yield r.stage_chart(pathlib.Path(tmp), r.supergraph_substitutes())
+        yield r.stage_chart(pathlib.Path(tmp))
 
 
 @pytest.fixture(scope="session")

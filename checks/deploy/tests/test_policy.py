@@ -36,12 +36,22 @@ def test_every_container_has_readiness_and_liveness_probes(rendered):
             assert "readinessProbe" in c and "livenessProbe" in c, (w["metadata"]["name"], c["name"])
 
 
-def test_readiness_does_not_follow_the_database(rendered):
-    # /ready fails while PostgreSQL is unreachable: using it would empty every Service at once.
+def test_readiness_and_liveness_differ(rendered):
+    # Readiness follows the database (and broker): /ready fails while either is unreachable, so
+    # the pod leaves its Service; liveness (/health) does not, so the kubelet does not restart a
+    # pod that a restart would not heal. The threshold lets a blip pass.
+    # The gateway's /ready follows its load shedding instead: its readiness stays on /health,
+    # so that shedding never empties the gateway Service (chart/values.yaml).
+    subgraphs = 0
     for w in rendered.of_kind("Deployment"):
+        name = w["metadata"]["name"]
         for c in w["spec"]["template"]["spec"]["containers"]:
-            assert c["readinessProbe"]["httpGet"]["path"] == "/health"
+            ready = "/health" if name.endswith("-gateway") else "/ready"
+            subgraphs += ready == "/ready"
+            assert c["readinessProbe"]["httpGet"]["path"] == ready, name
+            assert c["livenessProbe"]["httpGet"]["path"] == "/health", name
             assert c["readinessProbe"]["failureThreshold"] >= 3
+    assert subgraphs == 5
 
 
 def test_every_container_has_requests_and_limits(rendered):
@@ -224,3 +234,70 @@ def test_gateway_times_out_subgraph_fetches_before_the_mesh_does(rendered):
     for name in SUBGRAPHS:
         vs = rendered.named("VirtualService", f"{r.RELEASE}-{name}")
         assert config["subgraph_timeout_ms"] / 1000 < seconds(vs["spec"]["http"][0]["timeout"]), name
+
+
+def env_of(rendered, name):
+    container = rendered.named("Deployment", f"{r.RELEASE}-{name}")["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value") for e in container["env"]}
+
+
+def test_production_verifies_the_issuers_tokens_at_the_mesh_gateway_and_subgraphs(renders):
+    prod = renders["values-production.yaml"]
+    auth = r.load_values("values-production.yaml")["auth"]
+    (ra,) = prod.of_kind("RequestAuthentication")
+    assert selects(ra["spec"]["selector"]["matchLabels"], pod_labels(prod.named("Deployment", f"{r.RELEASE}-gateway")))
+    (rule,) = ra["spec"]["jwtRules"]
+    assert rule["issuer"] == auth["issuer"] and rule["jwksUri"] == auth["jwksUrl"]
+    assert rule["forwardOriginalToken"] is True
+    gateway = env_of(prod, "gateway")
+    assert gateway["CROWDCRUNCH_GATEWAY__AUTHENTICATION__JWKS_URL"] == auth["jwksUrl"]
+    assert gateway["CROWDCRUNCH_GATEWAY__AUTHENTICATION__ISSUER"] == auth["issuer"]
+    for name in SUBGRAPHS:
+        env = env_of(prod, name)
+        assert env["AUTH_JWKS_URL"] == auth["jwksUrl"], name
+        assert env["AUTH_ISSUER"] == auth["issuer"], name
+        assert env["AUTH_AUDIENCE"] == ",".join(auth["audiences"]), name
+
+
+def test_an_inline_jwks_is_mounted_and_a_jwt_can_be_required_for_posts(chart_dir):
+    jwks = '{"keys": []}'
+    extra = {"auth": {"issuer": "https://i.example/", "jwks": jwks, "requireJwtForPost": True}}
+    rendered = r.render(chart_dir, "values.yaml", extra)
+    (cm,) = [c for c in rendered.of_kind("ConfigMap") if c["metadata"]["name"].endswith("-auth-jwks")]
+    assert cm["data"]["jwks.json"] == jwks
+    (ra,) = rendered.of_kind("RequestAuthentication")
+    assert ra["spec"]["jwtRules"][0]["jwks"] == jwks
+    assert env_of(rendered, "orders")["AUTH_JWKS_FILE"] == "/etc/crowdcrunch-auth/jwks.json"
+    deny = [ap for ap in rendered.of_kind("AuthorizationPolicy") if ap["spec"].get("action") == "DENY"]
+    (policy,) = deny
+    (rule,) = policy["spec"]["rules"]
+    assert rule["from"][0]["source"]["notRequestPrincipals"] == ["*"]
+    assert rule["to"][0]["operation"]["methods"] == ["POST"]
+
+
+def test_without_a_jwks_there_is_no_request_authentication(renders):
+    dev = renders["values.yaml"]
+    assert not dev.of_kind("RequestAuthentication")
+    assert "AUTH_JWKS_URL" not in env_of(dev, "orders")
+
+
+def test_a_persisted_query_manifest_is_mounted_and_can_be_the_only_documents_served(chart_dir):
+    manifest = ('{"format": "apollo-persisted-query-manifest", "version": 1, "operations": '
+                '[{"id": "a1", "name": "Catalog", "type": "query", "body": "query Catalog { products { nodes { sku } } }"}]}')
+    extra = {"gateway": {"persistedDocuments": {"manifest": manifest, "safelist": True}}}
+    rendered = r.render(chart_dir, "values-production.yaml", extra)
+    cm = rendered.named("ConfigMap", f"{r.RELEASE}-gateway")
+    assert cm["data"]["persisted-queries.json"].strip() == manifest
+    toml = tomllib.loads(cm["data"]["gateway.toml"])
+    assert toml["persisted_documents"] == {
+        "apq": True, "manifest": "/etc/crowdcrunch/persisted-queries.json", "safelist": True}
+    # The gateway's config volume is the whole ConfigMap, mounted where the path points.
+    (dep,) = [d for d in rendered.of_kind("Deployment") if d["metadata"]["name"] == f"{r.RELEASE}-gateway"]
+    mounts = dep["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "config", "mountPath": "/etc/crowdcrunch", "readOnly": True} in mounts
+
+
+def test_a_safelist_without_a_manifest_does_not_render(chart_dir):
+    extra = {"gateway": {"persistedDocuments": {"safelist": True}}}
+    with pytest.raises(Exception, match="needs the manifest"):
+        r.render(chart_dir, "values.yaml", extra)

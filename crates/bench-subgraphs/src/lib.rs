@@ -46,6 +46,31 @@ pub async fn serve(listener: TcpListener, fixture: &Fixture) -> std::io::Result<
     axum::serve(listener, router(fixture)).await
 }
 
+/// Like [`serve`], each subgraph named in `delays` answering that much later (a slow
+/// service, for benches of incremental delivery: `bench/defer.sh`).
+pub async fn serve_with_delays(
+    listener: TcpListener,
+    fixture: &Fixture,
+    delays: Vec<(String, std::time::Duration)>,
+) -> std::io::Result<()> {
+    let delays = std::sync::Arc::new(delays);
+    let app = router(fixture).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let delay = delays
+                .iter()
+                .find(|(name, _)| req.uri().path().trim_start_matches('/') == name)
+                .map(|(_, d)| *d);
+            async move {
+                if let Some(d) = delay {
+                    tokio::time::sleep(d).await;
+                }
+                next.run(req).await
+            }
+        },
+    ));
+    axum::serve(listener, app).await
+}
+
 /// Binds `addr` (port 0 picks a free port) and serves the embedded fixture in a
 /// background task; returns the bound address. For tests and benches.
 pub async fn spawn(addr: SocketAddr) -> Result<SocketAddr, SpawnError> {

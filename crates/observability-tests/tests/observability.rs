@@ -44,6 +44,7 @@ async fn start_subgraph_with(
     if let Some(otlp) = otlp {
         env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), otlp.endpoint()));
     }
+    env.extend(auth_env());
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     match Service::start(name, port, &env).await {
         Ok(service) => service,
@@ -51,9 +52,25 @@ async fn start_subgraph_with(
     }
 }
 
+/// The subgraphs verify tokens of the test key (they refuse anonymous reads of customers).
+fn auth_env() -> Vec<(String, String)> {
+    let settings = subgraph_kit::testing::test_auth_settings();
+    let jwks = settings.jwks_file.expect("the test key has a JWKS file");
+    vec![
+        ("AUTH_JWKS_FILE".to_string(), jwks.display().to_string()),
+        (
+            "AUTH_ISSUER".to_string(),
+            settings.issuer.unwrap_or_default(),
+        ),
+        ("AUTH_AUDIENCE".to_string(), settings.audiences.join(",")),
+    ]
+}
+
+/// POST `query` as an administrator (a staff token with every scope).
 async fn post_graphql(url: &str, query: &str, traceparent: Option<&str>) -> serde_json::Value {
     let mut request = reqwest::Client::new()
         .post(url)
+        .bearer_auth(subgraph_kit::testing::admin_token())
         .json(&json!({ "query": query }));
     if let Some(tp) = traceparent {
         request = request.header("traceparent", tp);
@@ -253,7 +270,7 @@ async fn one_gateway_query_is_one_trace_through_two_subgraphs_down_to_sql() {
     let mut customers = start_subgraph("customers", &db, Some(&otlp), "info").await;
     let mut fulfillment = start_subgraph("fulfillment", &db, Some(&otlp), "info").await;
     let port = free_port().expect("free port");
-    let env = vec![
+    let mut env = vec![
         (
             "CROWDCRUNCH_GATEWAY__SUBGRAPHS__CUSTOMERS__URL".to_string(),
             customers.url("/graphql"),
@@ -265,6 +282,15 @@ async fn one_gateway_query_is_one_trace_through_two_subgraphs_down_to_sql() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), otlp.endpoint()),
         ("OTEL_BSP_SCHEDULE_DELAY".to_string(), "100".to_string()),
     ];
+    // The gateway verifies the test key's tokens too (and passes them on).
+    env.extend(auth_env().into_iter().map(|(name, value)| {
+        let key = match name.as_str() {
+            "AUTH_JWKS_FILE" => "JWKS_FILE",
+            "AUTH_ISSUER" => "ISSUER",
+            _ => "AUDIENCES",
+        };
+        (format!("CROWDCRUNCH_GATEWAY__AUTHENTICATION__{key}"), value)
+    }));
     let args = [
         "--supergraph".to_string(),
         SUPERGRAPH.to_string(),

@@ -21,6 +21,10 @@ pub struct ServiceConfig {
     /// Load the deterministic demo data set when the service's schema is empty. Env: `SEED`.
     #[serde(default)]
     pub seed: bool,
+    /// NATS server the outbox relay publishes domain events to. Env: `NATS_URL`. Unset: a
+    /// producing service keeps its events in the outbox, unpublished, until one is configured.
+    #[serde(default)]
+    pub nats_url: Option<String>,
 }
 
 fn default_max_connections() -> u32 {
@@ -53,6 +57,7 @@ struct FileConfig {
     database_url: Option<String>,
     max_connections: Option<u32>,
     seed: Option<bool>,
+    nats_url: Option<String>,
 }
 
 /// The Postgres URL used when nothing else is configured: the local development server.
@@ -91,12 +96,17 @@ impl ServiceConfig {
             Some((_, v)) => matches!(v.as_str(), "1" | "true" | "yes"),
             None => file.seed.unwrap_or(false),
         };
+        let nats_url = std::env::var("NATS_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .or(file.nats_url);
         Ok(Self {
             name: name.to_string(),
             listen,
             database_url,
             max_connections,
             seed,
+            nats_url,
         })
     }
 }

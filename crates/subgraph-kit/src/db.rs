@@ -28,8 +28,10 @@ pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Pg
     {
         return Err(DbError::SchemaName(schema.to_string()));
     }
+    // Notices are dropped at the server: every start would otherwise log "schema ... already
+    // exists, skipping" and the same for sqlx's migrations table (`IF NOT EXISTS` notices).
     let options = PgConnectOptions::from_str(url)?
-        .options([("search_path", schema)])
+        .options([("search_path", schema), ("client_min_messages", "warning")])
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     // Create the schema on a one-off connection: the pool's search path names it already.
     let mut conn = options.connect().await?;
@@ -37,9 +39,16 @@ pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Pg
         .execute(&mut conn)
         .await?;
     drop(conn);
+    // A one-connection pool (the launcher's embedded pglite servers) queues every query behind
+    // the one in flight, and opening that connection to a WASM server on a loaded machine can
+    // take well over 10 s: a start-up seed must not time out waiting for it.
+    let acquire_timeout = if max_connections <= 1 { 60 } else { 10 };
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(acquire_timeout))
+        // The first acquire opens the connection: ~2.5 s to an embedded (pglite) server, which
+        // the default 2 s threshold reported as a slow-acquire warning on every start.
+        .acquire_slow_threshold(Duration::from_secs(5))
         .connect_with(options)
         .await?;
     Ok(pool)

@@ -95,6 +95,18 @@ pub fn order_is_paid(i: usize) -> bool {
     matches!(order_status(i), "PAID" | "FULFILLED")
 }
 
+/// Status of the shipment of demo order `i`, if it has one: fulfilled orders were shipped
+/// (most already delivered), a third of the paid ones are being packed. Shared: returns knows
+/// what was delivered by the same rule.
+pub fn shipment_status(i: usize) -> Option<&'static str> {
+    match order_status(i) {
+        "FULFILLED" if demo_rand(i, 21).is_multiple_of(5) => Some("SHIPPED"),
+        "FULFILLED" => Some("DELIVERED"),
+        "PAID" if demo_rand(i, 22).is_multiple_of(3) => Some("PENDING"),
+        _ => None,
+    }
+}
+
 /// Whether demo order `i` has a return request.
 pub fn order_has_return(i: usize) -> bool {
     order_status(i) == "FULFILLED" && demo_rand(i, 4).is_multiple_of(8)

@@ -1,17 +1,25 @@
 //! The HTTP side of a subgraph: `/graphql`, `/health`, `/ready`, graceful shutdown, and the
 //! `run` entry point every subgraph binary calls.
 
+use crate::auth::authenticate::{self, refuse, AuthSettings, Authenticator};
+use crate::auth::Identity;
 use crate::db::{self, DbError};
+use crate::readiness::{self, Readiness};
 use crate::{AppError, ServiceConfig};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::GraphQL;
-use axum::extract::State;
-use axum::http::StatusCode;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Extension, FromRequest, FromRequestParts, Request, State};
+use axum::http::header::{AUTHORIZATION, UPGRADE};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -30,6 +38,19 @@ pub trait Subgraph: 'static {
     fn router(pool: PgPool) -> Router;
     /// Load the deterministic demo data if the schema holds none.
     fn seed(pool: &PgPool) -> impl Future<Output = Result<(), AppError>> + Send;
+    /// Whether the service writes domain events to an outbox (its migrations create
+    /// `events::MIGRATION_SQL`'s tables): then a relay publishes them when `NATS_URL` is set.
+    const PRODUCES_EVENTS: bool = false;
+    /// The durable consumers the service runs when `NATS_URL` is set (its migrations create
+    /// the inbox).
+    fn subscriptions(_pool: &PgPool) -> Vec<crate::events::Subscription> {
+        Vec::new()
+    }
+    /// Background work the server runs besides requests (e.g. a simulated carrier), stopped
+    /// with it. Not run by the test helpers.
+    fn workers(_pool: &PgPool) -> Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
+        Vec::new()
+    }
 }
 
 /// Why a subgraph could not run.
@@ -43,34 +64,102 @@ pub enum RunError {
     Seed(AppError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("authentication keys: {0}")]
+    Auth(#[from] crowdcrunch_auth::AuthError),
 }
 
-/// Routes shared by every subgraph: GraphQL at `/graphql` (POST, and GET for queries),
-/// `/health` (the process is up) and `/ready` (the database answers).
-pub fn graphql_router<Q, M, S>(schema: Schema<Q, M, S>, pool: PgPool) -> Router
+/// Routes shared by every subgraph: GraphQL at `/graphql` (POST, GET for queries, and a
+/// WebSocket upgrade for subscriptions), `/health` (the process is up: liveness) and `/ready`
+/// (the database, and any other dependency [`Readiness`] names, answers: readiness).
+pub fn graphql_router<Q, M, S>(schema: Schema<Q, M, S>, readiness: impl Into<Readiness>) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
     Router::new()
-        .route_service("/graphql", GraphQL::new(schema))
+        .route(
+            "/graphql",
+            get(graphql_get::<Q, M, S>).post(graphql::<Q, M, S>),
+        )
+        .with_state(schema)
         .route("/health", get(|| async { "ok" }))
-        .route("/ready", get(ready).with_state(pool))
+        .route("/ready", get(readiness::ready).with_state(readiness.into()))
 }
 
-async fn ready(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
-    let ping = sqlx::query("SELECT 1").execute(&pool);
-    match tokio::time::timeout(Duration::from_secs(2), ping).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ready"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+/// Execute a GraphQL request (or batch) as the caller [`authenticate`] identified.
+async fn graphql<Q, M, S>(
+    State(schema): State<Schema<Q, M, S>>,
+    identity: Option<Extension<Identity>>,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let identity = match identity {
+        Some(Extension(identity)) => identity,
+        // A router served without the authentication layer must not ignore a token (it
+        // would look accepted): refuse it, and treat requests without one as anonymous.
+        None if headers.contains_key(AUTHORIZATION) => return refuse("not_configured"),
+        None => Identity::ANONYMOUS,
+    };
+    let request = request.into_inner().data(identity);
+    GraphQLResponse(schema.execute_batch(request).await).into_response()
+}
+
+/// `GET /graphql`: a query, or a WebSocket upgrade (`graphql-transport-ws`, or the legacy
+/// `graphql-ws`) for subscriptions, run as the caller the upgrade request's token names (the
+/// gateway forwards it); the same refusal as [`graphql`] for a token without the layer.
+async fn graphql_get<Q, M, S>(
+    State(schema): State<Schema<Q, M, S>>,
+    identity: Option<Extension<Identity>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    if !headers.contains_key(UPGRADE) {
+        return match GraphQLBatchRequest::from_request(request, &()).await {
+            Ok(batch) => graphql(State(schema), identity, headers, batch).await,
+            Err(rejection) => rejection.into_response(),
+        };
     }
+    let identity = match identity {
+        Some(Extension(identity)) => identity,
+        None if headers.contains_key(AUTHORIZATION) => return refuse("not_configured"),
+        None => Identity::ANONYMOUS,
+    };
+    let (mut parts, _) = request.into_parts();
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(protocol) => protocol,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let mut data = async_graphql::Data::default();
+            data.insert(identity);
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .serve()
+        })
 }
 
-/// Add what every subgraph serves besides its own routes: `GET /metrics`, a server span per
-/// request continuing the caller's W3C trace, and HTTP request metrics.
-pub fn observe(router: Router) -> Router {
-    router
+/// Add what every subgraph serves besides its own routes: the caller's identity from its
+/// bearer token, `GET /metrics`, a server span per request continuing the caller's W3C trace,
+/// and HTTP request metrics.
+pub fn observe(router: Router, auth: Arc<Authenticator>) -> Router {
+    authenticate::layer(router, auth)
         .route("/metrics", get(crate::metrics::metrics_handler))
         .layer(axum::middleware::from_fn(crate::metrics::record_http))
         .layer(axum::middleware::from_fn(crate::telemetry::trace_http))
@@ -111,17 +200,37 @@ pub async fn migrate_only<S: Subgraph>() -> Result<(), RunError> {
 }
 
 async fn run_instrumented<S: Subgraph>(config: &ServiceConfig) -> Result<(), RunError> {
+    let auth = Arc::new(Authenticator::new(&AuthSettings::from_env()).await?);
     let pool = prepare::<S>(config).await?;
     let sampler = crate::metrics::spawn_pool_sampler(pool.clone(), POOL_SAMPLE_PERIOD);
+    let subscriptions = S::subscriptions(&pool);
+    let events = match &config.nats_url {
+        Some(url) if S::PRODUCES_EVENTS || !subscriptions.is_empty() => {
+            Some(crate::events::runtime::spawn(
+                pool.clone(),
+                url.clone(),
+                S::PRODUCES_EVENTS,
+                subscriptions,
+            ))
+        }
+        _ => None,
+    };
+    let workers: Vec<_> = S::workers(&pool).into_iter().map(tokio::spawn).collect();
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(service = S::NAME, addr = %listener.local_addr()?, "listening");
     serve(
         listener,
-        observe(S::router(pool.clone())),
+        observe(S::router(pool.clone()), auth),
         shutdown_signal(),
     )
     .await?;
     sampler.abort();
+    if let Some(events) = events {
+        events.abort();
+    }
+    for worker in workers {
+        worker.abort();
+    }
     pool.close().await;
     tracing::info!(service = S::NAME, "stopped");
     Ok(())

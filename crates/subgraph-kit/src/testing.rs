@@ -1,16 +1,19 @@
 //! Test helpers: a throw-away database per test on the real PostgreSQL, a real HTTP server on
-//! port 0, a GraphQL client, and a counter of SQL statements.
+//! port 0 that verifies tokens of a test signing key, tokens minted with that key, a GraphQL
+//! client, and a counter of SQL statements.
 
+use crate::auth::{scopes, AuthSettings, Authenticator};
 use crate::config::DEFAULT_DATABASE_URL;
 use crate::server::{prepare, serve, Subgraph};
 use crate::ServiceConfig;
+use crowdcrunch_auth::dev::{DevKey, TokenSpec, DEV_AUDIENCE, DEV_ISSUER};
 use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgPool};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
@@ -98,13 +101,17 @@ pub async fn spawn_app_with<S: Subgraph>(seed: bool) -> TestApp {
         database_url: db.url.clone(),
         max_connections: 10,
         seed,
+        nats_url: None,
     };
     let pool = prepare::<S>(&config).await.expect("prepare database");
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
-    let router = crate::server::observe(S::router(pool.clone()));
+    let auth = Authenticator::new(&test_auth_settings())
+        .await
+        .expect("load the test signing key");
+    let router = crate::server::observe(S::router(pool.clone()), Arc::new(auth));
     tokio::spawn(serve(listener, router, std::future::pending()));
     TestApp {
         addr,
@@ -119,17 +126,25 @@ impl TestApp {
         format!("http://{}/graphql", self.addr)
     }
 
-    /// POST a GraphQL request and return the whole JSON response.
+    /// POST a GraphQL request as an administrator (every staff scope) and return the whole
+    /// JSON response. Tests of who may do what use [`TestApp::gql_as`].
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        self.client
+        self.gql_as(Some(&admin_token()), query, variables).await.1
+    }
+
+    /// POST a GraphQL request with bearer `token` (none: anonymous); status and JSON body.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
             .post(self.graphql_url())
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("send GraphQL request")
-            .json()
-            .await
-            .expect("GraphQL response is JSON")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send GraphQL request");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("GraphQL response is JSON");
+        (status, body)
     }
 
     /// Count rows of `table` (in the service's schema).
@@ -139,6 +154,52 @@ impl TestApp {
             .await
             .expect("count rows")
     }
+}
+
+/// The signing key of this test process: a dev key in a temporary directory of its own.
+pub fn test_key() -> &'static DevKey {
+    static KEY: OnceLock<DevKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("cc-test-key-{}", std::process::id()));
+        DevKey::ensure(&dir).expect("create the test signing key")
+    })
+}
+
+/// Settings that verify tokens of [`test_key`].
+pub fn test_auth_settings() -> AuthSettings {
+    AuthSettings {
+        jwks_file: Some(test_key().jwks_path().to_path_buf()),
+        jwks_url: None,
+        issuer: Some(DEV_ISSUER.into()),
+        audiences: vec![DEV_AUDIENCE.into()],
+    }
+}
+
+fn mint(sub: String, customer_id: Option<uuid::Uuid>, scopes: &[&str]) -> String {
+    test_key()
+        .mint(&TokenSpec {
+            sub,
+            customer_id: customer_id.map(|id| id.to_string()),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ttl_s: 3600,
+        })
+        .expect("mint a test token")
+}
+
+/// A token of customer `id`.
+pub fn customer_token(id: uuid::Uuid) -> String {
+    mint(format!("customer-{id}"), Some(id), &[])
+}
+
+/// A staff token with `scopes`.
+pub fn staff_token(scopes: &[&str]) -> String {
+    mint("staff-test".into(), None, scopes)
+}
+
+/// A staff token with every scope.
+pub fn admin_token() -> String {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN.get_or_init(|| staff_token(&scopes::ALL)).clone()
 }
 
 /// The `extensions.code` of the first error in a response, if any.
@@ -195,6 +256,39 @@ impl<S: tracing::Subscriber> Layer<S> for CountLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
         if event.metadata().target() == "sqlx::query" {
             self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Apply `event` with `handler` as its consumer would (one transaction, committed), without a
+/// broker: what a subgraph's tests use to give it the facts other domains would send.
+/// Panics if the handler refuses it.
+pub async fn deliver<E: crate::events::Event>(
+    pool: &PgPool,
+    handler: &dyn crate::events::Handler,
+    event: &E,
+) {
+    try_deliver(pool, handler, event)
+        .await
+        .expect("the handler applies the event");
+}
+
+/// As [`deliver`], returning the handler's refusal (the transaction rolled back).
+pub async fn try_deliver<E: crate::events::Event>(
+    pool: &PgPool,
+    handler: &dyn crate::events::Handler,
+    event: &E,
+) -> Result<(), crate::events::HandlerError> {
+    let envelope = crate::events::Envelope::new(event).expect("encode the event");
+    let mut tx = pool.begin().await.expect("begin");
+    match handler.handle(&mut tx, &envelope).await {
+        Ok(()) => {
+            tx.commit().await.expect("commit");
+            Ok(())
+        }
+        Err(err) => {
+            let _ = tx.rollback().await;
+            Err(err)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Telemetry shared by the gateway and the subgraphs.
 //!
+//! - [`clip`]: bounded copies of text that may carry client input (messages, log fields);
 //! - [`logs`]: JSON log lines carrying the trace and span ids of the span they happened in;
 //! - [`otel`]: the OTLP/HTTP trace exporter, configured by the standard `OTEL_*` variables;
 //! - [`propagation`]: W3C `traceparent` in (a server span per request) and out.
@@ -8,6 +9,7 @@
 //! gateway Prometheus metrics) and hands the exporting provider to [`keep_provider`], so that
 //! [`shutdown`] can flush it before the process exits.
 
+pub mod clip;
 pub mod logs;
 pub mod otel;
 pub mod propagation;

@@ -1,8 +1,11 @@
 //! Structured JSON logs, one object per line on stdout, carrying the trace and span ids of
-//! the span an event happened in so a log line can be found from a trace and back.
+//! the span an event happened in so a log line can be found from a trace and back. Text fields
+//! are clipped (see [`crate::clip`]).
 
+use crate::clip::{clip, LOG_FIELD_LIMIT};
 use opentelemetry::trace::TraceContextExt;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::OnceLock;
 use tracing::dispatcher::WeakDispatch;
@@ -31,10 +34,23 @@ impl JsonLogs {
     }
 }
 
+/// An event's fields; text values are clipped to [`LOG_FIELD_LIMIT`] bytes so that input a
+/// client sent (an argument in an error, a statement) never becomes a megabyte-long line.
 struct Fields(Map<String, Value>);
+
+impl Fields {
+    fn text(&mut self, field: &Field, value: String) {
+        let value = match clip(&value, LOG_FIELD_LIMIT) {
+            Cow::Borrowed(_) => value,
+            Cow::Owned(clipped) => clipped,
+        };
+        self.0.insert(field.name().to_string(), value.into());
+    }
+}
 
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
+        let value = clip(value, LOG_FIELD_LIMIT).into_owned();
         self.0.insert(field.name().to_string(), value.into());
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -50,12 +66,10 @@ impl Visit for Fields {
         self.0.insert(field.name().to_string(), value.into());
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0
-            .insert(field.name().to_string(), value.to_string().into());
+        self.text(field, value.to_string());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field.name().to_string(), format!("{value:?}").into());
+        self.text(field, format!("{value:?}"));
     }
 }
 

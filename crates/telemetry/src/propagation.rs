@@ -46,6 +46,27 @@ pub fn extract_context(headers: &HeaderMap) -> Context {
     opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)))
 }
 
+/// The trace context a stored W3C `traceparent` names (one an event carries, say); empty when
+/// it is malformed, so a bad value starts a new trace instead of failing the work.
+pub fn context_from_traceparent(traceparent: &str) -> Context {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(traceparent) {
+        headers.insert("traceparent", value);
+    }
+    extract_context(&headers)
+}
+
+/// The current span's W3C `traceparent`, when it belongs to a trace (a tracing layer exports
+/// spans and the propagator is installed).
+pub fn current_traceparent() -> Option<String> {
+    let mut headers = HeaderMap::new();
+    inject_context(&mut headers);
+    headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 /// Write the current span's trace context into `headers` of an outgoing request.
 pub fn inject_context(headers: &mut HeaderMap) {
     let cx = tracing::Span::current().context();
@@ -77,4 +98,29 @@ pub async fn trace_http(request: Request, next: Next) -> Response {
     let response = next.run(request).instrument(span.clone()).await;
     span.record("http.response.status_code", response.status().as_u16());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::TraceContextExt;
+
+    #[test]
+    fn a_stored_traceparent_gives_its_trace_and_a_malformed_one_nothing() {
+        install_propagator();
+        let cx =
+            context_from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        let span = cx.span();
+        let sc = span.span_context();
+        assert!(sc.is_remote());
+        assert_eq!(
+            sc.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
+        for bad in ["", "00-xyz-00f067aa0ba902b7-01", "bogus\u{7f}"] {
+            let cx = context_from_traceparent(bad);
+            assert!(!cx.span().span_context().is_valid(), "{bad:?}");
+        }
+    }
 }

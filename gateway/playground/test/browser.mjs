@@ -4,7 +4,9 @@
 //
 // Usage: node test/browser.mjs [URL]   (or PLAYGROUND_URL; default http://127.0.0.1:4000/playground)
 // Optional env: PLAYGROUND_QUERY / PLAYGROUND_EXPECT (text the result must contain),
-// PLAYGROUND_SCREENSHOT (path of a PNG of the final page).
+// PLAYGROUND_SCREENSHOT (path of a PNG of the final page), PLAYGROUND_PUBLISH (a subscription
+// test: a URL this script POSTs PLAYGROUND_PUBLISH_BODY to every 300 ms while it waits for the
+// result, so the subgraph emits events the open subscription shows).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,13 +64,32 @@ try {
   // Type the query into the editor as a person would: focus it, clear it, enter text.
   const editor = page.locator('.graphiql-query-editor .CodeMirror').first();
   await editor.waitFor({ state: 'visible', timeout: 20000 });
+  // A first visit opens on the CrowdCrunch example operation, not GraphiQL's welcome text.
+  const opening = await page.locator('.graphiql-query-editor .CodeMirror-code').first().textContent();
+  for (const needle of ['Welcome to CrowdCrunch', 'query CustomerHistory', 'Authorization']) {
+    if (!opening.includes(needle)) fail(`the editor opens without ${JSON.stringify(needle)}: ${opening.slice(0, 300)}`);
+  }
   await editor.click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
   // insertText enters the query as one input (no per-key bracket auto-closing).
   await page.keyboard.insertText(query);
+  // GraphiQL re-parses the editor after a debounce and only then updates the operation name it
+  // sends: clicking at once can send the opening example's name ("CustomerHistory") with the new
+  // document (400 "No operation named ...") on a loaded machine.
+  await page.waitForTimeout(1500);
 
   await page.locator('.graphiql-execute-button').click();
+  const publish = process.env.PLAYGROUND_PUBLISH;
+  const publishing = publish
+    ? setInterval(() => {
+        fetch(publish, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: process.env.PLAYGROUND_PUBLISH_BODY || '{}',
+        }).catch(() => {});
+      }, 300)
+    : null;
 
   const result = page.locator('.graphiql-response .CodeMirror-code');
   await page.waitForFunction(
@@ -79,6 +100,7 @@ try {
     expected,
     { timeout: 20000 },
   );
+  if (publishing) clearInterval(publishing);
   const text = await result.textContent();
   if (text.includes('"errors"')) fail(`the result has errors: ${text}`);
   console.log(`result: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);

@@ -32,6 +32,11 @@ pub struct Endpoint {
 pub struct HttpClient(Client<HttpsConnector<HttpConnector>, Full<Bytes>>);
 
 impl HttpClient {
+    /// The pooled hyper client (subscriptions upgrade its connections to WebSockets).
+    pub(crate) fn hyper(&self) -> &Client<HttpsConnector<HttpConnector>, Full<Bytes>> {
+        &self.0
+    }
+
     /// A pool for `https://` subgraphs under `tls` (and plain `http://` ones).
     pub fn new(tls: &TlsSettings) -> Result<Self, Error> {
         let mut connector = HttpConnector::new();
@@ -119,7 +124,47 @@ pub enum FetchFailure {
     TooLarge(usize),
 }
 
+impl FetchFailure {
+    /// What a client is told: the kind of failure, never the transport's or
+    /// the body's details (addresses, parser messages), which go to the logs.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Transport(detail) => {
+                let kind = if detail.contains("certificate") {
+                    ": the subgraph's TLS certificate was not accepted"
+                } else if detail.contains("Connect") {
+                    ": cannot connect"
+                } else {
+                    ""
+                };
+                format!("request to subgraph failed{kind}")
+            }
+            Self::Body(_) => "subgraph response is not a GraphQL response".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl SubgraphClient {
+    /// A subgraph's URL (`Err`: not usable) and timeout.
+    pub(crate) fn endpoint(
+        &self,
+        subgraph: &str,
+    ) -> Option<(&Result<http::Uri, String>, Duration)> {
+        self.targets.get(subgraph).map(|t| (&t.url, t.timeout))
+    }
+
+    /// The client headers passed on to subgraphs (`propagate_headers`).
+    pub(crate) fn propagated(&self, client_headers: &http::HeaderMap) -> http::HeaderMap {
+        let mut out = http::HeaderMap::new();
+        for name in &self.propagate {
+            for value in client_headers.get_all(name) {
+                out.append(name.clone(), value.clone());
+            }
+        }
+        out
+    }
+
     pub fn new(
         endpoints: HashMap<String, Endpoint>,
         response_limit: usize,

@@ -217,7 +217,12 @@ pub fn record_failure(
         FetchFailure::Timeout => "SUBGRAPH_TIMEOUT",
         _ => "SUBGRAPH_REQUEST_FAILED",
     };
-    let message = format!("subgraph '{}' failed: {failure}", fetch.service);
+    tracing::warn!(subgraph = %fetch.service, error = %failure, "subgraph fetch failed");
+    let message = format!(
+        "subgraph '{}' failed: {}",
+        fetch.service,
+        failure.public_message()
+    );
     let mut paths: Vec<Vec<PathElem>> = if fetch.entity_groups.is_empty() {
         root_keys(&fetch.operation)
             .into_iter()

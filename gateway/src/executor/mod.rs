@@ -42,18 +42,94 @@ pub struct ExecCtx<'a> {
     pub variables: &'a Map<String, JsonValue>,
     /// The client request's headers (the client forwards configured ones).
     pub headers: &'a http::HeaderMap,
+    /// Who is asking (verified claims, if any).
+    pub identity: &'a crate::auth::Identity,
+}
+
+impl ExecState {
+    /// Empty data: an object to merge root fetches into.
+    pub fn root() -> Self {
+        Self {
+            data: Value::Object(Default::default()),
+            ..Default::default()
+        }
+    }
 }
 
 /// Runs a whole plan.
 pub async fn execute(ctx: &ExecCtx<'_>, plan: &PlanNode) -> ExecState {
-    let state = Mutex::new(ExecState {
-        data: Value::Object(Default::default()),
-        ..Default::default()
-    });
+    let state = Mutex::new(ExecState::root());
     run(ctx, &state, plan).await;
     state
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs a subscription plan for one event of its primary fetch: the event
+/// is merged as that fetch's answer, then the rest of the plan runs.
+pub async fn execute_event(
+    ctx: &ExecCtx<'_>,
+    primary: &FetchNode,
+    rest: Option<&PlanNode>,
+    event: client::SubgraphResponse,
+) -> ExecState {
+    let mut state = ExecState {
+        data: Value::Object(Default::default()),
+        ..Default::default()
+    };
+    merge::merge_root(ctx.supergraph, &mut state, primary, event);
+    state.merges = 1;
+    let state = Mutex::new(state);
+    if let Some(rest) = rest {
+        run(ctx, &state, rest).await;
+    }
+    state
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The JSON body (`query`, `variables`) of a root fetch, e.g. the payload
+/// a subscription's primary fetch is subscribed with.
+pub fn root_request_body(
+    sg: &Supergraph,
+    fetch: &FetchNode,
+    variables: &Map<String, JsonValue>,
+) -> Vec<u8> {
+    batch::build(sg, &Value::Null, fetch, variables).body
+}
+
+/// Runs a plan on data fetched earlier (a deferred part after its parent's).
+pub async fn execute_on(ctx: &ExecCtx<'_>, state: &Mutex<ExecState>, plan: &PlanNode) {
+    run(ctx, state, plan).await
+}
+
+/// The response paths of the objects `path` reaches in `data`.
+pub fn paths_of(
+    sg: &Supergraph,
+    data: &Value,
+    path: &[crate::planner::plan::PathSegment],
+) -> Vec<Vec<crate::response::PathElem>> {
+    let mut out = Vec::new();
+    entities::collect(sg, data, path, &mut Vec::new(), &mut |steps, _| {
+        out.push(crate::response::owned_path(steps))
+    });
+    out
+}
+
+/// The object at a response path.
+pub fn object_at<'v>(
+    data: &'v Value,
+    path: &[crate::response::PathElem],
+) -> Option<&'v value::Object> {
+    let mut at = data;
+    for elem in path {
+        at = match (elem, at) {
+            (crate::response::PathElem::Key(k), Value::Object(o)) => o.get(k)?,
+            (crate::response::PathElem::Index(i), Value::Array(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    at.as_object()
 }
 
 fn run<'a>(
@@ -72,6 +148,12 @@ fn run<'a>(
                 join_all(nodes.iter().map(|n| run(ctx, state, n))).await;
             }
             PlanNode::Fetch(fetch) => run_fetch(ctx, state, fetch).await,
+            // The primary's data is already in (see `execute_event`).
+            PlanNode::Subscription { rest, .. } => {
+                if let Some(rest) = rest {
+                    run(ctx, state, rest).await;
+                }
+            }
             PlanNode::Condition {
                 variable,
                 if_clause,

@@ -17,6 +17,8 @@ use apollo_compiler::Node;
 use serde_json::{Map, Value as JsonValue};
 
 use super::value::{write_str, Object, Value};
+use crate::authorization::{Denied, UNAUTHORIZED};
+use crate::planner::defer::tree::{inline_addr, spread_addr};
 use crate::response::{owned_path, GraphQLError, Step};
 use crate::supergraph::Supergraph;
 
@@ -27,6 +29,11 @@ pub struct Projector<'a> {
     pub variables: &'a Map<String, JsonValue>,
     /// Root introspection results, by response key.
     pub introspection: Option<&'a Map<String, JsonValue>>,
+    /// Selections authorization removed: answered `null` with an error.
+    pub denied: Option<&'a Denied>,
+    /// Fragments deferred in this request (by identity, see `planner::defer::tree`):
+    /// left out here, written by [`Projector::project_part`] when their part arrives.
+    pub deferred: Option<&'a ahash::AHashSet<usize>>,
 }
 
 impl Projector<'_> {
@@ -54,6 +61,36 @@ impl Projector<'_> {
         }
     }
 
+    /// Appends the JSON text of a deferred fragment's `data`: `set` over `obj` of type
+    /// `type_name` at response `path`; `null` when a non-null field of it is null.
+    pub fn project_part<'s>(
+        &'s self,
+        type_name: &'s str,
+        set: &'s SelectionSet,
+        obj: &'s Object,
+        path: &'s [crate::response::PathElem],
+        errors: &mut Vec<GraphQLError>,
+        out: &mut Vec<u8>,
+    ) {
+        let mut run = Run {
+            p: self,
+            errors,
+            out,
+            memo: HashMap::default(),
+        };
+        let plan = run.plan_fields(type_name, &[set], false);
+        let mut steps: Vec<Step<'s>> = path
+            .iter()
+            .map(|e| match e {
+                crate::response::PathElem::Key(k) => Step::Key(k.as_str()),
+                crate::response::PathElem::Index(i) => Step::Index(*i),
+            })
+            .collect();
+        if !run.object(type_name, &plan, obj, &mut steps) {
+            run.out.extend_from_slice(b"null");
+        }
+    }
+
     /// Whether any root field survives `@skip`/`@include`; if none does,
     /// the answer is `{"data":{}}` and no subgraph is called.
     pub fn selects_anything<'s>(&'s self, operation: &'s Operation) -> bool {
@@ -62,6 +99,7 @@ impl Projector<'_> {
             self,
             operation.object_type().as_str(),
             &operation.selection_set,
+            false,
             &mut fields,
         );
         !fields.is_empty()
@@ -78,6 +116,8 @@ enum Kind<'s> {
     Typename,
     /// `__schema` / `__type` at the root, answered by the gateway.
     Introspection,
+    /// Removed by authorization: `null` and an `UNAUTHORIZED_FIELD_OR_TYPE` error.
+    Denied(&'s Type),
     Field(FieldInfo<'s>),
 }
 
@@ -140,6 +180,17 @@ impl<'s> Run<'s, '_> {
                     }
                     None => self.out.extend_from_slice(b"null"),
                 },
+                Kind::Denied(ty) => {
+                    path.push(Step::Key(f.key));
+                    let error = GraphQLError::coded("Unauthorized field or type", UNAUTHORIZED);
+                    self.errors.push(error.with_path(owned_path(path)));
+                    path.pop();
+                    self.out.extend_from_slice(b"null");
+                    if ty.is_non_null() {
+                        self.out.truncate(start);
+                        return false;
+                    }
+                }
                 Kind::Field(field) => {
                     path.push(Step::Key(f.key));
                     let ok = self.complete(field, field.ty, obj.get(f.key), path, type_name);
@@ -267,14 +318,21 @@ impl<'s> Run<'s, '_> {
     ) -> Rc<[FieldPlan<'s>]> {
         let mut groups: Collected<'s> = Vec::new();
         for set in sets {
-            collect(self.p, type_name, set, &mut groups);
+            collect(self.p, type_name, set, false, &mut groups);
         }
         let schema = self.p.supergraph.api_schema();
         groups
             .into_iter()
-            .map(|(key, group)| {
-                let field = group[0];
-                let kind = if field.name == "__typename" {
+            .filter_map(|(key, group, denied)| {
+                // A group holds at least one occurrence, allowed or removed.
+                let (field, denied) = match (group.first(), denied) {
+                    (Some(field), _) => (*field, false),
+                    (None, Some(field)) => (field, true),
+                    (None, None) => return None,
+                };
+                let kind = if denied {
+                    Kind::Denied(field.ty())
+                } else if field.name == "__typename" {
                     Kind::Typename
                 } else if is_root && (field.name == "__schema" || field.name == "__type") {
                     Kind::Introspection
@@ -297,17 +355,19 @@ impl<'s> Run<'s, '_> {
                         named,
                     })
                 };
-                FieldPlan { key, kind }
+                Some(FieldPlan { key, kind })
             })
             .collect()
     }
 
-    /// Reports a null in a non-null position unless an error already explains it.
+    /// Reports a null in a non-null position unless an error already explains it: one at
+    /// this path or above, or one with no path (a subgraph that refused the whole operation,
+    /// e.g. a variable its type does not accept, answers no data for any of it).
     fn null_error(&mut self, path: &[Step<'s>], parent_type: &str, field: &str) {
         let explained = self.errors.iter().any(|e| {
             e.path
                 .as_ref()
-                .is_some_and(|p| p.iter().zip(path).all(|(elem, step)| step.same_as(elem)))
+                .is_none_or(|p| p.iter().zip(path).all(|(elem, step)| step.same_as(elem)))
         });
         if explained {
             return;
@@ -317,21 +377,29 @@ impl<'s> Run<'s, '_> {
         } else {
             format!("Cannot return null for non-nullable field {parent_type}.{field}")
         };
-        self.errors.push(GraphQLError {
-            message,
-            locations: None,
-            path: Some(owned_path(path)),
-            extensions: Map::new(),
-        });
+        // Coded like any error: a subgraph answered null (e.g. an entity it does not know)
+        // where the schema promises a value.
+        let mut error = GraphQLError::coded(message, "DOWNSTREAM_SERVICE_ERROR");
+        error.path = Some(owned_path(path));
+        self.errors.push(error);
     }
 }
 
-/// Grouped fields of one response key, in document order.
-type Collected<'d> = Vec<(&'d str, Vec<&'d Node<Field>>)>;
+/// Grouped fields of one response key, in document order, and the first of
+/// its occurrences that authorization removed (answered only when no
+/// occurrence is left).
+type Collected<'d> = Vec<(&'d str, Vec<&'d Node<Field>>, Option<&'d Node<Field>>)>;
 
 /// Collects the fields a selection set yields for `type_name` (GraphQL's
-/// CollectFields: fragments whose type applies, `@skip`/`@include`).
-fn collect<'d>(p: &Projector<'d>, type_name: &str, set: &'d SelectionSet, out: &mut Collected<'d>) {
+/// CollectFields: fragments whose type applies, `@skip`/`@include`);
+/// `removed`: the set is inside a fragment authorization removed.
+fn collect<'d>(
+    p: &Projector<'d>,
+    type_name: &str,
+    set: &'d SelectionSet,
+    removed: bool,
+    out: &mut Collected<'d>,
+) {
     for sel in &set.selections {
         match sel {
             Selection::Field(f) => {
@@ -339,13 +407,23 @@ fn collect<'d>(p: &Projector<'d>, type_name: &str, set: &'d SelectionSet, out: &
                     continue;
                 }
                 let key = f.response_key().as_str();
-                match out.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, group)) => group.push(f),
-                    None => out.push((key, vec![f])),
+                let denied = removed || p.denied.is_some_and(|d| d.field(f));
+                let group = match out.iter().position(|(k, _, _)| *k == key) {
+                    Some(i) => &mut out[i],
+                    None => {
+                        out.push((key, Vec::new(), None));
+                        let last = out.len() - 1;
+                        &mut out[last]
+                    }
+                };
+                if !denied {
+                    group.1.push(f);
+                } else if group.2.is_none() {
+                    group.2 = Some(f);
                 }
             }
             Selection::InlineFragment(inline) => {
-                if !included(p, &inline.directives) {
+                if !included(p, &inline.directives) || deferred(p, inline_addr(inline)) {
                     continue;
                 }
                 let applies = inline
@@ -353,11 +431,12 @@ fn collect<'d>(p: &Projector<'d>, type_name: &str, set: &'d SelectionSet, out: &
                     .as_ref()
                     .is_none_or(|c| p.supergraph.type_matches(type_name, c));
                 if applies {
-                    collect(p, type_name, &inline.selection_set, out);
+                    let removed = removed || p.denied.is_some_and(|d| d.inline(inline));
+                    collect(p, type_name, &inline.selection_set, removed, out);
                 }
             }
             Selection::FragmentSpread(spread) => {
-                if !included(p, &spread.directives) {
+                if !included(p, &spread.directives) || deferred(p, spread_addr(spread)) {
                     continue;
                 }
                 let Some(fragment) = p.document.fragments.get(&spread.fragment_name) else {
@@ -366,11 +445,17 @@ fn collect<'d>(p: &Projector<'d>, type_name: &str, set: &'d SelectionSet, out: &
                 if p.supergraph
                     .type_matches(type_name, fragment.type_condition())
                 {
-                    collect(p, type_name, &fragment.selection_set, out);
+                    let removed =
+                        removed || p.denied.is_some_and(|d| d.fragment(&spread.fragment_name));
+                    collect(p, type_name, &fragment.selection_set, removed, out);
                 }
             }
         }
     }
+}
+
+fn deferred(p: &Projector<'_>, addr: usize) -> bool {
+    p.deferred.is_some_and(|d| d.contains(&addr))
 }
 
 fn included(p: &Projector<'_>, directives: &apollo_compiler::executable::DirectiveList) -> bool {

@@ -9,7 +9,7 @@ use super::plan::{
     EntityGroup, FetchNode, PathSegment, PlanNode, Rewrite, RewriteSegment, Selection,
 };
 
-/// Converts one upstream node; unsupported kinds (subscriptions, defer) are errors.
+/// Converts one upstream node; an unsupported kind (defer) is an error.
 pub fn node(n: &up::PlanNode) -> Result<PlanNode, String> {
     Ok(match n {
         up::PlanNode::Sequence(s) => PlanNode::Sequence {
@@ -64,7 +64,10 @@ pub fn node(n: &up::PlanNode) -> Result<PlanNode, String> {
                 .transpose()?
                 .map(Box::new),
         },
-        up::PlanNode::Subscription(_) => return Err("subscriptions are not supported".into()),
+        up::PlanNode::Subscription(s) => PlanNode::Subscription {
+            primary: root_fetch(&s.primary),
+            rest: None,
+        },
         up::PlanNode::Defer(_) => return Err("@defer is not supported".into()),
     })
 }
@@ -140,4 +143,27 @@ fn rewrite_path(p: &[up::FetchNodePathSegment]) -> Vec<RewriteSegment> {
             }
         })
         .collect()
+}
+
+/// The upstream planner puts a subscription's primary fetch first in the
+/// plan (alone, or heading a sequence); ours holds the rest of the plan
+/// inside the subscription node, run once per event.
+pub fn subscription(plan: PlanNode) -> Result<PlanNode, String> {
+    match plan {
+        PlanNode::Subscription { .. } => Ok(plan),
+        PlanNode::Sequence { mut nodes }
+            if matches!(nodes.first(), Some(PlanNode::Subscription { .. })) =>
+        {
+            let PlanNode::Subscription { primary, .. } = nodes.remove(0) else {
+                return Err("a subscription plan must start with its primary fetch".into());
+            };
+            let rest = match nodes.len() {
+                0 => None,
+                1 => nodes.pop().map(Box::new),
+                _ => Some(Box::new(PlanNode::Sequence { nodes })),
+            };
+            Ok(PlanNode::Subscription { primary, rest })
+        }
+        _ => Err("a subscription plan must start with its primary fetch".into()),
+    }
 }

@@ -22,6 +22,13 @@ pub enum PlanNode {
         #[serde(skip_serializing_if = "Option::is_none")]
         else_clause: Option<Box<PlanNode>>,
     },
+    /// A subscription: `primary` is opened on the subgraph owning the root
+    /// field and streams events; `rest` runs for each event like a query.
+    Subscription {
+        primary: FetchNode,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rest: Option<Box<PlanNode>>,
+    },
 }
 
 /// One request to one subgraph.

@@ -1,17 +1,19 @@
-//! HTTP handlers for `/graphql` (GraphQL over HTTP) and `/health`.
+//! HTTP handlers for `/graphql` (GraphQL over HTTP) and `/health` (liveness).
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::Value;
-
-use super::AppState;
+use super::{decode, refusals, AppState};
 use crate::engine::{record_errors, GraphQLRequest, Outcome};
 use crate::operation::RequestFailure;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::Extension;
+use std::net::SocketAddr;
+
+use crate::subscriptions::sse;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const MAX_OPERATION_LABELS: usize = 200;
@@ -22,28 +24,38 @@ pub(super) async fn health() -> &'static str {
 
 pub(super) async fn graphql_post(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let request = serde_json::from_slice::<GraphQLRequest>(&body).map_err(|e| {
-        RequestFailure::new(
-            400,
-            format!("invalid JSON request body: {e}"),
-            "BAD_REQUEST",
-        )
-    });
+    let request = decode::post(&state.csrf, &headers, body, state.body_limit).await;
+    if sse::wanted(&headers) {
+        return sse::respond(state.session(), &headers, request, peer.map(|p| p.0 .0)).await;
+    }
     serve(&state, &headers, request, false).await
 }
 
-pub(super) async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
+pub(super) async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    if parts.headers.contains_key(header::UPGRADE) {
+        return crate::subscriptions::ws::upgrade(state.session(), &mut parts, peer).await;
+    }
+    let params = match Query::<HashMap<String, String>>::try_from_uri(&parts.uri) {
+        Ok(Query(params)) => params,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let headers = parts.headers;
     if state.playground && !params.contains_key("query") && wants_html(&headers) {
         return Redirect::temporary("/playground").into_response();
     }
-    serve(&state, &headers, from_params(params), true).await
+    if sse::wanted(&headers) {
+        return sse::respond(state.session(), &headers, decode::params(params), peer).await;
+    }
+    serve(&state, &headers, decode::params(params), true).await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -53,32 +65,6 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("text/html"))
 }
 
-fn from_params(mut params: HashMap<String, String>) -> Result<GraphQLRequest, RequestFailure> {
-    let json = |raw: Option<String>, what: &str| -> Result<Option<Value>, RequestFailure> {
-        raw.filter(|s| !s.is_empty())
-            .map(|s| serde_json::from_str(&s))
-            .transpose()
-            .map_err(|e| RequestFailure::new(400, format!("invalid {what}: {e}"), "BAD_REQUEST"))
-    };
-    let variables = match json(params.remove("variables"), "variables")? {
-        Some(Value::Object(map)) => Some(map),
-        None | Some(Value::Null) => None,
-        Some(_) => {
-            return Err(RequestFailure::new(
-                400,
-                "variables must be an object",
-                "BAD_REQUEST",
-            ))
-        }
-    };
-    Ok(GraphQLRequest {
-        query: params.remove("query"),
-        operation_name: params.remove("operationName"),
-        variables,
-        extensions: json(params.remove("extensions"), "extensions")?,
-    })
-}
-
 async fn serve(
     state: &AppState,
     headers: &HeaderMap,
@@ -86,20 +72,36 @@ async fn serve(
     via_get: bool,
 ) -> Response {
     let started = Instant::now();
+    let deadline = started + state.admission.timeout();
     let _in_flight = InFlight::enter(&state.in_flight);
     let (op, outcome) = match request {
         Ok(req) => {
             let op = operation_metrics(state, req.operation_name.as_deref());
-            let outcome = state
-                .engine()
-                .execute(req, via_get, headers, &state.http)
-                .await;
+            let outcome = match state.auth.authenticate(headers).await {
+                Ok(who) => {
+                    let forward = who.forward.as_ref().unwrap_or(headers);
+                    state
+                        .engine()
+                        .execute(
+                            req,
+                            via_get,
+                            forward,
+                            &who.identity,
+                            &state.http,
+                            Some(deadline),
+                            super::multipart::accepts(headers),
+                        )
+                        .await
+                }
+                Err(refused) => Outcome::from(refused),
+            };
             (op, outcome)
         }
         Err(failure) => (operation_metrics(state, None), Outcome::from(failure)),
     };
     if !outcome.response.errors.is_empty() {
         record_errors(&op.label, &outcome.response.errors);
+        refusals::log(outcome.status, &op.label, &outcome.response.errors);
     }
     if outcome.status == 200 {
         op.ok.increment(1);
@@ -172,11 +174,16 @@ fn operation_metrics(state: &AppState, name: Option<&str>) -> OperationMetrics {
     metrics
 }
 
-fn respond(headers: &HeaderMap, outcome: Outcome) -> Response {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+pub(super) fn respond(headers: &HeaderMap, mut outcome: Outcome) -> Response {
+    if let Some(rest) = outcome.incremental.take() {
+        return super::multipart::respond(outcome, rest);
+    }
+    respond_to(headers.get(header::ACCEPT), outcome)
+}
+
+/// The response to a client whose `Accept` header is `accept`.
+pub(super) fn respond_to(accept: Option<&HeaderValue>, outcome: Outcome) -> Response {
+    let accept = accept.and_then(|v| v.to_str().ok()).unwrap_or("");
     // Clients that do not ask for the GraphQL-over-HTTP media type are
     // treated as legacy `application/json` clients, as the spec allows.
     let media = if accept.contains(GRAPHQL_RESPONSE) {

@@ -5,6 +5,8 @@ use apollo_compiler::{validation::Valid, Schema};
 use graphql_tools::static_graphql::schema::{Definition, Document, TypeDefinition};
 
 const BUILTIN_SCALARS: [&str; 5] = ["Boolean", "Float", "Int", "ID", "String"];
+const DEFER: &str =
+    "\ndirective @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT\n";
 const BUILTIN_DIRECTIVES: [&str; 5] = ["skip", "include", "deprecated", "specifiedBy", "oneOf"];
 
 /// The consumer schema already has join/link machinery and `@inaccessible`
@@ -26,7 +28,11 @@ pub fn from_consumer_schema(consumer: &Document) -> Result<Valid<Schema>, String
             obj.fields.retain(|f| !f.name.starts_with("__"));
         }
     }
-    let sdl = doc.to_string();
+    let mut sdl = doc.to_string();
+    if !sdl.contains("directive @defer") {
+        // Incremental delivery: served by the gateway (see `planner::defer`), not by subgraphs.
+        sdl.push_str(DEFER);
+    }
     Schema::parse_and_validate(sdl, "api_schema.graphql").map_err(|e| e.errors.to_string())
 }
 

@@ -24,6 +24,13 @@ pub struct Supergraph {
     possible_types: AHashMap<String, AHashSet<String>>,
     /// Subgraph name → URL, as declared by `@join__graph(name:, url:)`.
     pub(crate) subgraph_urls: HashMap<String, String>,
+    /// `@cost` / `@listSize` weights for demand control.
+    pub(crate) costs: crate::cost::CostDirectives,
+    /// Authorization directives' requirements, by field and type.
+    pub(crate) authz: crate::authorization::SchemaRules,
+    /// The parsed SDL, kept to build the deferral planner when an operation first defers.
+    schema: graphql_tools::static_graphql::schema::Document,
+    deferral: std::sync::OnceLock<Result<crate::planner::defer::Deferral, String>>,
 }
 
 impl Supergraph {
@@ -40,6 +47,8 @@ impl Supergraph {
             .map_err(|e| Error::Supergraph(format!("API schema is invalid: {e}")))?;
         let implementers = api_schema.implementers_map();
         let possible_types = possible_types(&api_schema, &implementers);
+        let authz =
+            crate::authorization::SchemaRules::from_supergraph(&doc, &api_schema, &implementers);
         let subgraph_urls = planner.supergraph.subgraph_endpoint_map.clone();
         if subgraph_urls.is_empty() {
             return Err(Error::Supergraph(
@@ -52,6 +61,10 @@ impl Supergraph {
             implementers,
             possible_types,
             subgraph_urls,
+            costs: crate::cost::CostDirectives::from_sdl(sdl),
+            authz,
+            schema: doc,
+            deferral: std::sync::OnceLock::new(),
         })
     }
 
@@ -71,7 +84,15 @@ impl Supergraph {
         query: &str,
         operation_name: Option<&str>,
     ) -> Result<Option<crate::planner::PlanNode>, crate::planner::PlanError> {
-        crate::planner::plan(&self.planner, query, operation_name)
+        crate::planner::plan(&self.planner, query, operation_name, None)
+    }
+
+    /// What planning `@defer` needs (entity keys, the deferral planner), built once.
+    pub fn deferral(&self) -> Result<&crate::planner::defer::Deferral, String> {
+        self.deferral
+            .get_or_init(|| crate::planner::defer::Deferral::new(&self.planner, &self.schema))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Whether `name` is an interface or a union of the API schema.

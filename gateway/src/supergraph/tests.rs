@@ -32,7 +32,9 @@ fn bench_supergraph_loads_with_its_four_subgraphs() {
 fn bench_query_plans_across_all_subgraphs() {
     let sg = bench_supergraph();
     let query = std::fs::read_to_string(format!("{BENCH}/query.graphql")).unwrap();
-    let plan = planner::plan(&sg.planner, &query, None).unwrap().unwrap();
+    let plan = planner::plan(&sg.planner, &query, None, None)
+        .unwrap()
+        .unwrap();
     insta::assert_json_snapshot!(plan);
 }
 

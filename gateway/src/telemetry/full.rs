@@ -91,9 +91,12 @@ async fn trace_http(request: Request, next: Next) -> Response {
     }
 }
 
-/// Add `GET /metrics` and the per-request server span to the server's router.
+/// Add the per-request server span to the server's router.
 pub fn instrument<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
-    router
-        .route("/metrics", axum::routing::get(metrics::metrics_handler))
-        .layer(axum::middleware::from_fn(trace_http))
+    router.layer(axum::middleware::from_fn(trace_http))
+}
+
+/// The routes of the internal metrics listener: `GET /metrics`.
+pub fn metrics_router() -> axum::Router {
+    axum::Router::new().route("/metrics", axum::routing::get(metrics::metrics_handler))
 }

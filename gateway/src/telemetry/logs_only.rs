@@ -22,5 +22,10 @@ pub fn instrument<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> 
     router
 }
 
+/// The routes of the internal metrics listener: none without Prometheus.
+pub fn metrics_router() -> axum::Router {
+    axum::Router::new()
+}
+
 /// Flushes buffered telemetry before exit: nothing is buffered here.
 pub fn shutdown() {}

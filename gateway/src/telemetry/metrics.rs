@@ -77,4 +77,17 @@ fn describe() {
         "gateway_http_requests_in_flight",
         "GraphQL requests being served"
     );
+    describe_gauge!(
+        "gateway_offloaded_preparations",
+        "Plan-cache misses being prepared on preparation threads"
+    );
+    describe_gauge!("gateway_connections_open", "Open client connections");
+    describe_counter!(
+        "gateway_connections_evicted_total",
+        "Quiet connections closed to admit new ones at the connection cap"
+    );
+    describe_counter!(
+        "gateway_connections_refused_total",
+        "New connections refused at the cap (every open one running a request)"
+    );
 }

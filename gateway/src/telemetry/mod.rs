@@ -13,9 +13,9 @@ pub mod metrics;
 #[cfg(feature = "otel")]
 mod full;
 #[cfg(feature = "otel")]
-pub use full::{init, inject_context, instrument, request_spans, shutdown};
+pub use full::{init, inject_context, instrument, metrics_router, request_spans, shutdown};
 
 #[cfg(not(feature = "otel"))]
 mod logs_only;
 #[cfg(not(feature = "otel"))]
-pub use logs_only::{init, inject_context, instrument, request_spans, shutdown};
+pub use logs_only::{init, inject_context, instrument, metrics_router, request_spans, shutdown};

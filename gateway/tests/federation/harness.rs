@@ -47,6 +47,16 @@ pub struct Options {
     pub accounts_client_cert: Option<bool>,
     /// Server worker threads (default: one per CPU).
     pub workers: Option<usize>,
+    /// Operation limits (default: the gateway's defaults).
+    pub limits: Option<crowdcrunch_gateway::limits::LimitsConfig>,
+    /// The `[server]` section (default: the gateway's defaults).
+    pub server: Option<crowdcrunch_gateway::server::ServerConfig>,
+    /// Subgraphs served at these URLs instead of the test subgraphs.
+    pub urls: Vec<(&'static str, String)>,
+    /// Demand control (default: the gateway's defaults).
+    pub cost: Option<crowdcrunch_gateway::cost::CostConfig>,
+    /// Persisted documents (default: the gateway's defaults).
+    pub persisted: Option<crowdcrunch_gateway::persisted::PersistedConfig>,
 }
 
 /// What one subgraph received: requests, and the headers worth checking.
@@ -170,6 +180,11 @@ pub async fn start(opts: Options) -> Shop {
         ),
         ("reviews", serve(subgraphs::reviews::schema()).await),
     ];
+    for (name, url) in &mut urls {
+        if let Some((_, over)) = opts.urls.iter().find(|(n, _)| n == name) {
+            url.0 = over.clone();
+        }
+    }
     if let Some(down) = opts.down {
         for (name, (url, _)) in &mut urls {
             if *name == down {
@@ -183,6 +198,8 @@ pub async fn start(opts: Options) -> Shop {
         supergraph: opts.supergraph_file.clone(),
         reload_interval_ms: 100,
         subgraph_timeout_ms: 5_000,
+        // Tests run gateways side by side: each its own metrics port.
+        metrics_listen: "127.0.0.1:0".into(),
         ..Config::default()
     };
     if let Some(limit) = opts.body_limit {
@@ -190,6 +207,18 @@ pub async fn start(opts: Options) -> Shop {
     }
     config.propagate_headers = opts.propagate_headers.clone();
     config.workers = opts.workers.unwrap_or(0);
+    if let Some(limits) = opts.limits.clone() {
+        config.limits = limits;
+    }
+    if let Some(server) = opts.server.clone() {
+        config.server = server;
+    }
+    if let Some(cost) = opts.cost.clone() {
+        config.cost = cost;
+    }
+    if let Some(persisted) = opts.persisted.clone() {
+        config.persisted_documents = persisted;
+    }
     config.subgraph_ca_file = tls.ca;
     config.subgraph_client_cert_file = tls.client_cert;
     config.subgraph_client_key_file = tls.client_key;
@@ -207,6 +236,7 @@ pub async fn start(opts: Options) -> Shop {
                     .iter()
                     .find(|(n, _)| *n == name)
                     .map(|(_, t)| *t),
+                ..SubgraphConfig::default()
             },
         );
         counts.insert(name, counter);

@@ -100,6 +100,10 @@ async fn entity_not_found_in_non_null_position_nulls_the_nearest_nullable_parent
     let errors = body["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["path"], json!(["review", "author", "username"]));
+    assert_eq!(
+        errors[0]["extensions"]["code"], "DOWNSTREAM_SERVICE_ERROR",
+        "{errors:?}"
+    );
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod seed;
 
@@ -25,6 +26,7 @@ pub struct Customers;
 impl Subgraph for Customers {
     const NAME: &'static str = "customers";
     const DEFAULT_PORT: u16 = 4001;
+    const PRODUCES_EVENTS: bool = true;
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR
@@ -36,6 +38,10 @@ impl Subgraph for Customers {
 
     async fn seed(pool: &PgPool) -> AppResult<()> {
         seed::seed(pool).await
+    }
+
+    fn subscriptions(pool: &PgPool) -> Vec<subgraph_kit::events::Subscription> {
+        events::subscriptions(pool)
     }
 }
 
@@ -52,7 +58,8 @@ pub fn schema(pool: PgPool) -> CustomersSchema {
 
 /// The subgraph's SDL as the gateway composes it.
 pub fn sdl() -> String {
-    schema_without_database().sdl_with_options(SDLExportOptions::new().federation())
+    let sdl = schema_without_database().sdl_with_options(SDLExportOptions::new().federation());
+    subgraph_kit::sdl::federation_sdl(&sdl)
 }
 
 /// The SDL does not depend on data, so build it with a pool that never connects.

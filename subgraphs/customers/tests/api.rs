@@ -6,6 +6,8 @@ mod entities;
 mod idempotency;
 #[path = "api/mutations.rs"]
 mod mutations;
+#[path = "api/notifications.rs"]
+mod notifications;
 #[path = "api/queries.rs"]
 mod queries;
 #[path = "api/schema_and_seed.rs"]

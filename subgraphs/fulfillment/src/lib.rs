@@ -1,8 +1,11 @@
-//! The fulfillment subgraph: stock on hand per SKU and shipments that reserve it atomically.
-//! It extends the orders subgraph's `Product` with `stock` and `Order` with `shipments`.
+//! The fulfillment subgraph: stock on hand per SKU, reserved for each placed order, and the
+//! shipments of paid orders. It extends the orders subgraph's `Product` with `stock` and
+//! `Order` with `shipments`.
 
+pub mod carrier;
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod seed;
 
@@ -25,6 +28,7 @@ pub struct Fulfillment;
 impl Subgraph for Fulfillment {
     const NAME: &'static str = "fulfillment";
     const DEFAULT_PORT: u16 = 4004;
+    const PRODUCES_EVENTS: bool = true;
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR
@@ -36,6 +40,19 @@ impl Subgraph for Fulfillment {
 
     async fn seed(pool: &PgPool) -> AppResult<()> {
         seed::seed(pool).await
+    }
+
+    fn subscriptions(pool: &PgPool) -> Vec<subgraph_kit::events::Subscription> {
+        events::subscriptions(pool)
+    }
+
+    fn workers(
+        pool: &PgPool,
+    ) -> Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+        vec![Box::pin(carrier::run(
+            pool.clone(),
+            carrier::delay_from_env(),
+        ))]
     }
 }
 
@@ -57,8 +74,9 @@ pub fn schema(pool: PgPool) -> FulfillmentSchema {
 
 /// The federation SDL of this subgraph (committed as `schema.graphql`).
 pub fn sdl() -> String {
-    async_graphql::Schema::build(Query, Mutation, EmptySubscription)
+    let sdl = async_graphql::Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .finish()
-        .sdl_with_options(SDLExportOptions::new().federation())
+        .sdl_with_options(SDLExportOptions::new().federation());
+    subgraph_kit::sdl::federation_sdl(&sdl)
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::PgPool;
+use subgraph_kit::demo_lines::DemoLines;
 use subgraph_kit::ids::{self, demo_rand};
 use subgraph_kit::AppResult;
 use uuid::Uuid;
@@ -13,15 +14,9 @@ pub fn demo_stock(p: usize) -> i32 {
     20 + (demo_rand(p, 20) % 200) as i32
 }
 
-/// Status of the shipment of demo order `i`, if it has one: fulfilled orders were shipped
-/// (most already delivered), a third of the paid ones are being packed.
+/// Status of the shipment of demo order `i`, if it has one ([`ids::shipment_status`]).
 pub fn demo_shipment_status(i: usize) -> Option<&'static str> {
-    match ids::order_status(i) {
-        "FULFILLED" if demo_rand(i, 21).is_multiple_of(5) => Some("SHIPPED"),
-        "FULFILLED" => Some("DELIVERED"),
-        "PAID" if demo_rand(i, 22).is_multiple_of(3) => Some("PENDING"),
-        _ => None,
-    }
+    ids::shipment_status(i)
 }
 
 fn demo_time(i: usize) -> DateTime<Utc> {
@@ -65,6 +60,7 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
         let id = ids::shipment_id(i);
         s.id.push(id);
         s.order_id.push(ids::order_id(i));
+        s.customer.push(ids::customer_id(ids::order_customer(i)));
         s.status.push(status.to_string());
         s.carrier
             .push(CARRIERS[(demo_rand(i, 23) % CARRIERS.len() as u64) as usize].to_string());
@@ -78,9 +74,10 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
         }
     }
     sqlx::query(
-        "INSERT INTO shipments (id, order_id, status, carrier, tracking_number, created_at)
+        "INSERT INTO shipments (id, order_id, status, carrier, tracking_number, created_at,
+                                customer_id)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                              $6::timestamptz[])",
+                              $6::timestamptz[], $7::uuid[])",
     )
     .bind(&s.id)
     .bind(&s.order_id)
@@ -88,6 +85,7 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
     .bind(&s.carrier)
     .bind(&s.tracking)
     .bind(&s.created_at)
+    .bind(&s.customer)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -99,14 +97,43 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
     .bind(&l.quantity)
     .execute(&mut *tx)
     .await?;
+    known_orders(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Fulfillment's read model of the demo orders, as their events would have left it: every
+/// order and its lines, the paid ones' stock taken (the demo stock is what they left), so a
+/// command or an event about a demo order is checked like any other, never NOT_YET_KNOWN.
+async fn known_orders(tx: &mut sqlx::PgConnection) -> AppResult<()> {
+    let (mut order, mut customer, mut status, mut reserved) = (vec![], vec![], vec![], vec![]);
+    for i in 0..ids::ORDERS {
+        order.push(ids::order_id(i));
+        customer.push(ids::customer_id(ids::order_customer(i)));
+        status.push(ids::order_status(i));
+        reserved.push(ids::order_is_paid(i));
+    }
+    sqlx::query(
+        "INSERT INTO known_orders (order_id, customer_id, status, reserved)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::bool[])
+         ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(&order)
+    .bind(&customer)
+    .bind(&status)
+    .bind(&reserved)
+    .execute(&mut *tx)
+    .await?;
+    DemoLines::of(0..ids::ORDERS)
+        .insert_quantities(tx, "known_order_lines")
+        .await
 }
 
 #[derive(Default)]
 struct ShipmentColumns {
     id: Vec<Uuid>,
     order_id: Vec<Uuid>,
+    customer: Vec<Uuid>,
     status: Vec<String>,
     carrier: Vec<String>,
     tracking: Vec<Option<String>>,

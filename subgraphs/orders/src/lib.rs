@@ -3,11 +3,13 @@
 
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod seed;
 
-use async_graphql::{EmptySubscription, SDLExportOptions};
+use async_graphql::SDLExportOptions;
 use axum::Router;
+use graphql::subscription::{self, Subscription};
 use graphql::{batch::PerRequest, loaders::loaders, mutation::Mutation, query::Query};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
@@ -15,7 +17,7 @@ use subgraph_kit::server::{graphql_router, Subgraph};
 use subgraph_kit::{AppResult, ErrorCodes};
 
 /// The schema type served by this subgraph.
-pub type OrdersSchema = async_graphql::Schema<Query, Mutation, EmptySubscription>;
+pub type OrdersSchema = async_graphql::Schema<Query, Mutation, Subscription>;
 
 static MIGRATOR: Migrator = sqlx::migrate!();
 
@@ -25,6 +27,7 @@ pub struct Orders;
 impl Subgraph for Orders {
     const NAME: &'static str = "orders";
     const DEFAULT_PORT: u16 = 4002;
+    const PRODUCES_EVENTS: bool = true;
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR
@@ -37,15 +40,24 @@ impl Subgraph for Orders {
     async fn seed(pool: &PgPool) -> AppResult<()> {
         seed::seed(pool).await
     }
+
+    fn subscriptions(pool: &PgPool) -> Vec<subgraph_kit::events::Subscription> {
+        events::subscriptions(pool)
+    }
 }
 
 /// The federated schema over `pool`.
 pub fn schema(pool: PgPool) -> OrdersSchema {
-    async_graphql::Schema::build(Query, Mutation, EmptySubscription)
+    async_graphql::Schema::build(Query, Mutation, Subscription)
         .enable_federation()
+        .enable_subscription_in_federation()
         .extension(ErrorCodes)
         .extension(PerRequest::default())
         .data(loaders(pool.clone()))
+        .data(subgraph_kit::live::Changes::new(
+            pool.clone(),
+            subscription::CHANNEL,
+        ))
         .data(pool)
         .finish()
 }
@@ -53,9 +65,11 @@ pub fn schema(pool: PgPool) -> OrdersSchema {
 /// The subgraph's SDL as the gateway composes it. It does not depend on data, so the schema
 /// is built without a database.
 pub fn sdl() -> String {
-    async_graphql::Schema::build(Query, Mutation, EmptySubscription)
+    let sdl = async_graphql::Schema::build(Query, Mutation, Subscription)
         .enable_federation()
+        .enable_subscription_in_federation()
         .extension(ErrorCodes)
         .finish()
-        .sdl_with_options(SDLExportOptions::new().federation())
+        .sdl_with_options(SDLExportOptions::new().federation());
+    subgraph_kit::sdl::federation_sdl(&sdl)
 }

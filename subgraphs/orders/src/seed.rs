@@ -1,6 +1,13 @@
 //! The deterministic demo catalog and orders (ids, lines and statuses from
-//! `subgraph_kit::ids`, so the other subgraphs' demo payments, shipments and returns match).
+//! `subgraph_kit::ids`, so the other subgraphs' demo payments, shipments and returns match),
+//! and the demo customers as known customers.
+//!
+//! The demo customers are known from the ids every seed derives, not from the customers
+//! seed's events: recorded in the transaction of the demo orders that reference them, every
+//! order's customer is known by construction, with or without a broker, and placing an order
+//! for a demo customer works from the first request.
 
+use crate::db::customers;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 use subgraph_kit::ids;
@@ -27,7 +34,7 @@ pub fn demo_placed_at(i: usize) -> DateTime<Utc> {
     DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_089) + Duration::hours(3 * i as i64)
 }
 
-/// Insert the demo catalog and orders unless orders already exist. Idempotent.
+/// Insert the demo catalog, customers and orders unless orders already exist. Idempotent.
 pub async fn seed(pool: &PgPool) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     // Two processes seeding at once must not both see an empty table.
@@ -40,13 +47,16 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
     if has_orders {
         return Ok(());
     }
+    let demo_customers: Vec<Uuid> = (0..ids::CUSTOMERS).map(ids::customer_id).collect();
+    customers::learn(&mut tx, &demo_customers).await?;
     seed_products(&mut tx).await?;
     seed_orders(&mut tx).await?;
     tx.commit().await?;
     tracing::info!(
         products = ids::PRODUCTS,
+        customers = ids::CUSTOMERS,
         orders = ids::ORDERS,
-        "seeded demo catalog and orders"
+        "seeded demo catalog, known customers and orders"
     );
     Ok(())
 }

@@ -1,7 +1,11 @@
 //! Integration tests of the orders subgraph over real HTTP against the real PostgreSQL.
 
+#[path = "api/customers.rs"]
+mod customers;
 #[path = "api/entities.rs"]
 mod entities;
+#[path = "api/events.rs"]
+mod events;
 #[path = "api/idempotency.rs"]
 mod idempotency;
 #[path = "api/metrics.rs"]

@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod seed;
 
@@ -26,6 +27,7 @@ pub struct Payments;
 impl Subgraph for Payments {
     const NAME: &'static str = "payments";
     const DEFAULT_PORT: u16 = 4003;
+    const PRODUCES_EVENTS: bool = true;
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR
@@ -37,6 +39,10 @@ impl Subgraph for Payments {
 
     async fn seed(pool: &PgPool) -> AppResult<()> {
         seed::seed(pool).await
+    }
+
+    fn subscriptions(pool: &PgPool) -> Vec<subgraph_kit::events::Subscription> {
+        events::subscriptions(pool)
     }
 }
 
@@ -54,7 +60,8 @@ pub fn schema(pool: PgPool) -> PaymentsSchema {
 
 /// The federation SDL of this subgraph (committed as `schema.graphql`).
 pub fn sdl() -> String {
-    schema_without_data().sdl_with_options(SDLExportOptions::new().federation())
+    let sdl = schema_without_data().sdl_with_options(SDLExportOptions::new().federation());
+    subgraph_kit::sdl::federation_sdl(&sdl)
 }
 
 fn schema_without_data() -> PaymentsSchema {

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::PgPool;
+use subgraph_kit::demo_lines::DemoLines;
 use subgraph_kit::ids::{self, demo_rand};
 use subgraph_kit::AppResult;
 use uuid::Uuid;
@@ -75,6 +76,7 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
         let method = ["CARD", "BANK_TRANSFER", "WALLET"][(demo_rand(i, 10) % 3) as usize];
         cols.id.push(ids::payment_id(i));
         cols.order_id.push(ids::order_id(i));
+        cols.customer.push(ids::customer_id(ids::order_customer(i)));
         cols.amount.push(ids::order_total(i));
         cols.captured.push(captured);
         cols.refunded.push(refunded);
@@ -84,11 +86,13 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
     }
     sqlx::query(
         "INSERT INTO payments (id, order_id, amount, currency, captured_amount, refunded_amount,
-                               status, method, created_at)
-         SELECT id, order_id, amount, $4, captured, refunded, status, method, created_at
+                               status, method, created_at, customer_id)
+         SELECT id, order_id, amount, $4, captured, refunded, status, method, created_at,
+                customer_id
          FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $5::bigint[], $6::bigint[],
-                     $7::text[], $8::text[], $9::timestamptz[])
-              AS t(id, order_id, amount, captured, refunded, status, method, created_at)",
+                     $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])
+              AS t(id, order_id, amount, captured, refunded, status, method, created_at,
+                   customer_id)",
     )
     .bind(&cols.id)
     .bind(&cols.order_id)
@@ -99,6 +103,7 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
     .bind(&cols.status)
     .bind(&cols.method)
     .bind(&cols.created_at)
+    .bind(&cols.customer)
     .execute(&mut *tx)
     .await?;
     // One refund row per refunded payment, so the audit trail matches the amounts.
@@ -109,7 +114,51 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
     )
     .execute(&mut *tx)
     .await?;
+    order_facts(&mut tx).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Payments' read model of the demo orders, as their events would have left it: each order's
+/// customer, currency, total, status and lines at the prices charged, the paid ones' stock
+/// taken. So a command or an event about a demo order (a cancel, a return's refund) is
+/// checked like any other, never NOT_YET_KNOWN.
+async fn order_facts(tx: &mut sqlx::PgConnection) -> AppResult<()> {
+    let (mut order, mut customer, mut total, mut status, mut reserved) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for i in 0..ids::ORDERS {
+        order.push(ids::order_id(i));
+        customer.push(ids::customer_id(ids::order_customer(i)));
+        total.push(ids::order_total(i));
+        status.push(ids::order_status(i));
+        reserved.push(ids::order_is_paid(i));
+    }
+    sqlx::query(
+        "INSERT INTO order_facts (order_id, customer_id, currency, total, status, stock_reserved)
+         SELECT o, c, $6, t, s, r
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::bool[]) AS u(o, c, t, s, r)
+         ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(&order)
+    .bind(&customer)
+    .bind(&total)
+    .bind(&status)
+    .bind(&reserved)
+    .bind(ids::DEMO_CURRENCY)
+    .execute(&mut *tx)
+    .await?;
+    let lines = DemoLines::of(0..ids::ORDERS);
+    sqlx::query(
+        "INSERT INTO order_fact_lines (order_id, sku, quantity, unit_price)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int8[])
+         ON CONFLICT (order_id, sku) DO NOTHING",
+    )
+    .bind(&lines.order_id)
+    .bind(&lines.sku)
+    .bind(&lines.quantity)
+    .bind(&lines.unit_price)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -117,6 +166,7 @@ pub async fn seed(pool: &PgPool) -> AppResult<()> {
 struct Columns {
     id: Vec<Uuid>,
     order_id: Vec<Uuid>,
+    customer: Vec<Uuid>,
     amount: Vec<i64>,
     captured: Vec<i64>,
     refunded: Vec<i64>,

@@ -1,7 +1,11 @@
 //! The payments subgraph over real HTTP against the real PostgreSQL.
 
+#[path = "api/access.rs"]
+mod access;
 #[path = "api/entities.rs"]
 mod entities;
+#[path = "api/lifecycle.rs"]
+mod lifecycle;
 #[path = "api/metrics.rs"]
 mod metrics;
 #[path = "api/mutations.rs"]

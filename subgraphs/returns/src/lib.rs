@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod seed;
 
@@ -25,6 +26,7 @@ pub struct Returns;
 impl Subgraph for Returns {
     const NAME: &'static str = "returns";
     const DEFAULT_PORT: u16 = 4005;
+    const PRODUCES_EVENTS: bool = true;
 
     fn migrator() -> &'static Migrator {
         &MIGRATOR
@@ -36,6 +38,10 @@ impl Subgraph for Returns {
 
     async fn seed(pool: &PgPool) -> AppResult<()> {
         seed::seed(pool).await
+    }
+
+    fn subscriptions(pool: &PgPool) -> Vec<subgraph_kit::events::Subscription> {
+        events::subscriptions(pool)
     }
 }
 
@@ -57,8 +63,9 @@ pub fn schema(pool: PgPool) -> ReturnsSchema {
 
 /// The federation SDL of this subgraph (committed as `schema.graphql`).
 pub fn sdl() -> String {
-    async_graphql::Schema::build(Query, Mutation, EmptySubscription)
+    let sdl = async_graphql::Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .finish()
-        .sdl_with_options(SDLExportOptions::new().federation())
+        .sdl_with_options(SDLExportOptions::new().federation());
+    subgraph_kit::sdl::federation_sdl(&sdl)
 }

@@ -92,6 +92,10 @@ fn describe() {
         "subgraph_graphql_errors_total",
         "GraphQL errors by extensions.code"
     );
+    describe_counter!(
+        "subgraph_auth_failures_total",
+        "Bearer tokens refused with 401, by reason (expired, bad_signature, ...)"
+    );
     describe_gauge!(
         "db_pool_connections",
         "Database pool connections by state (in_use, idle)"

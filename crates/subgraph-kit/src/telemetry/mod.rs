@@ -3,8 +3,10 @@
 //! [`init`] installs one `tracing` subscriber with three layers: JSON logs carrying the
 //! OpenTelemetry trace and span ids ([`logs`]), export of spans over OTLP when an endpoint is
 //! configured ([`otel`]), and SQL statement spans built from sqlx's query events ([`sql`]).
-//! [`propagation`] continues a caller's W3C trace in every HTTP request.
+//! [`propagation`] continues a caller's W3C trace in every HTTP request; [`graphql`] holds the
+//! GraphQL spans and error log lines.
 
+pub mod graphql;
 pub mod sql;
 
 pub use crowdcrunch_telemetry::{logs, otel, propagation, shutdown};

@@ -1,8 +1,12 @@
 //! SQL for the customers schema. Runtime-checked queries (no DATABASE_URL at build time).
 
+pub mod notifications;
+
 use crate::domain::{CustomerPatch, NewCustomer};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{PgConnection, PgPool};
+use subgraph_kit::events::customers::{CustomerRegistered, CustomerUpdated};
+use subgraph_kit::events::outbox;
 use subgraph_kit::pagination::{decode_cursor, encode_cursor};
 use subgraph_kit::{AppError, AppResult};
 use uuid::Uuid;
@@ -77,17 +81,25 @@ pub async fn page(
         .await?)
 }
 
-/// Insert a new customer (inside the caller's transaction).
+/// Insert a new customer with its `CustomerRegistered` event (inside the caller's
+/// transaction).
 pub async fn insert(conn: &mut PgConnection, new: &NewCustomer) -> AppResult<CustomerRow> {
     let sql =
         format!("INSERT INTO customers (id, email, name) VALUES ($1, $2, $3) RETURNING {COLUMNS}");
-    sqlx::query_as(&sql)
+    let row: CustomerRow = sqlx::query_as(&sql)
         .bind(Uuid::new_v4())
         .bind(new.email.as_str())
         .bind(new.name.as_str())
-        .fetch_one(conn)
+        .fetch_one(&mut *conn)
         .await
-        .map_err(email_conflict)
+        .map_err(email_conflict)?;
+    let event = CustomerRegistered {
+        customer_id: row.id,
+        email: row.email.clone(),
+        name: row.name.clone(),
+    };
+    outbox::record(conn, &event).await?;
+    Ok(row)
 }
 
 /// Apply `patch` to customer `id`; `NotFound` when there is no such customer.
@@ -96,14 +108,23 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &CustomerPatch) -> AppResult
         "UPDATE customers SET email = COALESCE($2, email), name = COALESCE($3, name)
          WHERE id = $1 RETURNING {COLUMNS}"
     );
-    sqlx::query_as(&sql)
+    let mut tx = pool.begin().await?;
+    let row: CustomerRow = sqlx::query_as(&sql)
         .bind(id)
         .bind(patch.email.as_ref().map(|e| e.as_str()))
         .bind(patch.name.as_ref().map(|n| n.as_str()))
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(email_conflict)?
-        .ok_or_else(|| AppError::not_found(format!("customer {id} not found")))
+        .ok_or_else(|| AppError::not_found(format!("customer {id} not found")))?;
+    let event = CustomerUpdated {
+        customer_id: row.id,
+        email: row.email.clone(),
+        name: row.name.clone(),
+    };
+    outbox::record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(row)
 }
 
 fn email_conflict(e: sqlx::Error) -> AppError {

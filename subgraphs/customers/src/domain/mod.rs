@@ -1,4 +1,8 @@
-//! Validated customer data. Everything here is checked before any database write.
+//! Validated customer data and who may see or change it. Everything here is checked before
+//! any database read or write.
+
+pub mod access;
+pub mod notification;
 
 use subgraph_kit::AppError;
 

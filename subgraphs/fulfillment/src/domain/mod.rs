@@ -1,10 +1,14 @@
-//! Fulfillment rules: validated requests and the shipment state machine. No SQL, no GraphQL.
+//! Fulfillment rules: validated requests, the shipment state machine, and who may do what.
+//! No SQL, no GraphQL.
 
+pub mod access;
+mod order;
 mod shipment;
 mod stock;
 
+pub use order::{check_shipment, unshipped, KnownOrder};
 pub use shipment::{CreateShipment, Line, Shipment, Status};
-pub use stock::{validate_sku, StockAdjustment};
+pub use stock::{validate_sku, StockAdjustment, StockError, MAX_STOCK, MAX_STOCK_DELTA};
 
 /// Why a request breaks a fulfillment rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

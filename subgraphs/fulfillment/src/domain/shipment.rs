@@ -11,6 +11,9 @@ pub enum Status {
     Pending,
     Shipped,
     Delivered,
+    /// Its order was cancelled before the parcel reached the customer: never handed to the
+    /// carrier, or recalled from it (the goods back in stock).
+    Cancelled,
 }
 
 impl Status {
@@ -19,13 +22,19 @@ impl Status {
             Status::Pending => "PENDING",
             Status::Shipped => "SHIPPED",
             Status::Delivered => "DELIVERED",
+            Status::Cancelled => "CANCELLED",
         }
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Pending, Status::Shipped, Status::Delivered]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        [
+            Status::Pending,
+            Status::Shipped,
+            Status::Delivered,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
     }
 }
 
@@ -51,6 +60,9 @@ pub struct Shipment {
     pub carrier: String,
     pub tracking_number: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The customer it goes to, the only one who may follow it; `None`: staff only.
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
     pub lines: Vec<Line>,
 }
 
@@ -66,6 +78,21 @@ impl Shipment {
         }
         self.status = Status::Shipped;
         self.tracking_number = Some(tracking);
+        Ok(())
+    }
+
+    /// Its order was cancelled before the parcel reached the customer: a PENDING shipment is
+    /// never handed over, a SHIPPED one is recalled from the carrier. (A cancellation accepted
+    /// by orders while the carrier took the parcel lands here after the fact; the parcel comes
+    /// back rather than the order being both refunded and delivered.)
+    pub fn cancel(&mut self) -> Result<(), DomainError> {
+        if !matches!(self.status, Status::Pending | Status::Shipped) {
+            return Err(DomainError::WrongState {
+                current: self.status,
+                action: "cancel it",
+            });
+        }
+        self.status = Status::Cancelled;
         Ok(())
     }
 
@@ -161,6 +188,7 @@ mod tests {
             carrier: "DHL".into(),
             tracking_number: None,
             created_at: Utc::now(),
+            customer_id: None,
             lines: vec![line("A", 1)],
         };
         assert!(s.deliver().is_err());

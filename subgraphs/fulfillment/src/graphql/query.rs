@@ -3,29 +3,36 @@ use super::loaders::ShipmentById;
 use super::parse_id;
 use super::types::{Order, Product, ShipmentNode};
 use crate::db;
+use crate::domain::access;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
 use sqlx::PgPool;
+use subgraph_kit::auth::identity;
 use uuid::Uuid;
 
 pub struct Query;
 
 #[Object]
 impl Query {
-    /// A shipment by id, or null when there is none.
+    /// A shipment by id, or null when there is none: one addressed to the caller, or any
+    /// with `fulfillment:manage`.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn shipment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ShipmentNode>> {
+        let who = identity(ctx);
+        who.require_authenticated()?;
         let id = parse_id(&id, "shipment id")?;
         let loader = ctx.data::<DataLoader<ShipmentById>>()?;
-        Ok(loader
-            .load_one(id)
-            .await
-            .map_err(load_failed)?
-            .map(ShipmentNode))
+        let shipment = loader.load_one(id).await.map_err(load_failed)?;
+        if let Some(shipment) = &shipment {
+            access::read(who, shipment.customer_id)?;
+        }
+        Ok(shipment.map(ShipmentNode))
     }
 
     /// Federation: Shipment representations; unknown or malformed ids give null.
     #[graphql(entity)]
     async fn find_shipment_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ShipmentNode>> {
+        identity(ctx).require_authenticated()?;
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
@@ -44,6 +51,9 @@ impl Query {
             })
             .await
             .map_err(load_failed)?;
+        if let Some(shipment) = &shipment {
+            access::read(identity(ctx), shipment.customer_id)?;
+        }
         Ok(shipment.map(ShipmentNode))
     }
 

@@ -1,12 +1,14 @@
 use super::batch::{load_failed, EntityBatch};
 use super::loaders::{group_by_order, ShipmentsByOrder, StockBySku};
 use crate::db;
+use crate::domain::access;
 use crate::domain::{Line, Shipment, Status};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::sync::Arc;
+use subgraph_kit::auth::identity;
 use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -14,6 +16,9 @@ pub enum ShipmentStatus {
     Pending,
     Shipped,
     Delivered,
+    /// Its order was cancelled before the parcel reached the customer: the carrier had not
+    /// taken it yet, or it was recalled from the carrier and its goods are back in stock.
+    Cancelled,
 }
 
 impl From<Status> for ShipmentStatus {
@@ -22,6 +27,7 @@ impl From<Status> for ShipmentStatus {
             Status::Pending => ShipmentStatus::Pending,
             Status::Shipped => ShipmentStatus::Shipped,
             Status::Delivered => ShipmentStatus::Delivered,
+            Status::Cancelled => ShipmentStatus::Cancelled,
         }
     }
 }
@@ -35,12 +41,13 @@ impl ShipmentNode {
         ID(self.0.id.to_string())
     }
 
-    /// The order shipped (resolved by the orders subgraph).
-    async fn order(&self) -> Order {
-        Order {
+    /// The order shipped (resolved by the orders subgraph; null when it cannot be, so an
+    /// orders outage nulls only this field).
+    async fn order(&self) -> Option<Order> {
+        Some(Order {
             id: self.0.order_id,
             batch: None,
-        }
+        })
     }
 
     async fn lines(&self) -> Vec<ShipmentLine> {
@@ -67,14 +74,15 @@ impl ShipmentNode {
 
 #[derive(SimpleObject)]
 pub struct ShipmentLine {
-    pub product: Product,
+    /// The product shipped; null when the catalog cannot describe it.
+    pub product: Option<Product>,
     pub quantity: i32,
 }
 
 impl From<&Line> for ShipmentLine {
     fn from(l: &Line) -> Self {
         ShipmentLine {
-            product: Product::stub(l.sku.clone()),
+            product: Some(Product::stub(l.sku.clone())),
             quantity: l.quantity,
         }
     }
@@ -105,10 +113,11 @@ impl Product {
         ID(self.sku.clone())
     }
 
-    /// Units on hand; 0 for a SKU never stocked.
-    async fn stock(&self, ctx: &Context<'_>) -> Result<i32> {
+    /// Units on hand; 0 for a SKU never stocked. Null only when it cannot be read (the
+    /// product's catalog fields still answer).
+    async fn stock(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
         if let Some(stock) = self.stock {
-            return Ok(stock);
+            return Ok(Some(stock));
         }
         let batch = self.batch.as_ref().filter(|b| b.stock.is_noted());
         let stock = match batch {
@@ -128,7 +137,7 @@ impl Product {
                 .await
                 .map_err(load_failed)?,
         };
-        Ok(stock.unwrap_or(0))
+        Ok(Some(stock.unwrap_or(0)))
     }
 }
 
@@ -145,8 +154,12 @@ impl Order {
         ID(self.id.to_string())
     }
 
-    /// Shipments of this order, oldest first.
-    async fn shipments(&self, ctx: &Context<'_>) -> Result<Vec<ShipmentNode>> {
+    /// Shipments of this order, oldest first: a customer sees those addressed to them, staff
+    /// with `fulfillment:manage` all. Null only when they cannot be read (the order's other
+    /// fields still answer).
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
+    async fn shipments(&self, ctx: &Context<'_>) -> Result<Option<Vec<ShipmentNode>>> {
+        let visible = access::visible(identity(ctx))?;
         let batch = self.batch.as_ref().filter(|b| b.order_shipments.is_noted());
         let shipments = match batch {
             Some(batch) => {
@@ -167,10 +180,13 @@ impl Order {
                 .await
                 .map_err(load_failed)?,
         };
-        Ok(shipments
-            .unwrap_or_default()
-            .into_iter()
-            .map(ShipmentNode)
-            .collect())
+        Ok(Some(
+            shipments
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| visible.allows(s.customer_id))
+                .map(ShipmentNode)
+                .collect(),
+        ))
     }
 }

@@ -42,8 +42,10 @@ async fn shipment_query_returns_the_shipment_or_null() {
     assert!(s["trackingNumber"].is_null());
     assert_eq!(
         s["lines"],
-        json!([{"product": {"sku": "SKU-A", "stock": 7}, "quantity": 3},
-               {"product": {"sku": "SKU-B", "stock": 8}, "quantity": 2}])
+        // The order's stock was reserved when it was placed (here: 100 of each, more than
+        // the 10 on hand, so nothing was), and a shipment takes nothing more.
+        json!([{"product": {"sku": "SKU-A", "stock": 10}, "quantity": 3},
+               {"product": {"sku": "SKU-B", "stock": 10}, "quantity": 2}])
     );
 
     let none = app
@@ -106,4 +108,22 @@ async fn seed_loads_the_demo_inventory_and_shipments_once() {
     assert_eq!(s["lines"][0]["product"]["sku"], ids::product_sku(p));
     assert_eq!(s["lines"][0]["product"]["stock"], demo_stock(p));
     assert_eq!(s["lines"][0]["quantity"], q);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn created_at_reads_back_exactly_as_the_mutation_answered() {
+    let app = app().await;
+    stock_up(&app, "SKU-A", 100).await;
+    let q = format!("query($id: ID!) {{ shipment(id: $id) {{ {SHIPMENT_FIELDS} }} }}");
+    for n in 0..20 {
+        let line = json!([{"sku": "SKU-A", "quantity": 1}]);
+        let made = create(&app, ORDER_ID, line, &format!("ts-{n}")).await;
+        let made = &made["data"]["createShipment"];
+        let read = app.gql(&q, json!({"id": made["id"]})).await;
+        assert!(made["createdAt"].is_string(), "{made}");
+        assert_eq!(
+            read["data"]["shipment"]["createdAt"], made["createdAt"],
+            "{read}"
+        );
+    }
 }

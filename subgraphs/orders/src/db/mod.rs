@@ -1,5 +1,6 @@
 //! SQL for the orders schema. Runtime-checked queries (no DATABASE_URL at build time).
 
+pub mod customers;
 pub mod orders;
 pub mod products;
 

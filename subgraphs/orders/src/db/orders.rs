@@ -6,6 +6,10 @@ use crate::domain::{PricedOrder, Status, Transition};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
+use subgraph_kit::events::orders::{
+    OrderCancelled, OrderFulfilled, OrderPaid, OrderPlaced, OrderPlacedLine,
+};
+use subgraph_kit::events::outbox;
 use subgraph_kit::{AppError, AppResult};
 use uuid::Uuid;
 
@@ -97,7 +101,8 @@ pub async fn customer_pages(
         .await?)
 }
 
-/// Insert a priced order and its lines (inside the caller's transaction); returns when it
+/// Insert a priced order and its lines with its `OrderPlaced` event (inside the caller's
+/// transaction: the event is published if and only if the order exists); returns when it
 /// was placed.
 pub async fn insert(
     conn: &mut PgConnection,
@@ -132,39 +137,90 @@ pub async fn insert(
     .bind(unit)
     .execute(&mut *conn)
     .await?;
+    let event = OrderPlaced {
+        order_id: id,
+        customer_id,
+        currency: currency.to_string(),
+        total: priced.total,
+        lines: priced
+            .lines
+            .iter()
+            .map(|l| OrderPlacedLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+            })
+            .collect(),
+        placed_at,
+    };
+    outbox::record(conn, &event).await?;
     Ok(placed_at)
 }
 
-/// Apply `transition` to order `id` atomically: the status check and the change are one
-/// conditional UPDATE, so concurrent transitions cannot both win.
-pub async fn transition(pool: &PgPool, id: Uuid, transition: Transition) -> AppResult<OrderRow> {
+/// The order's status, its row locked until the transaction ends (`None`: no such order).
+pub async fn status_for_update(conn: &mut PgConnection, id: Uuid) -> AppResult<Option<String>> {
+    let status = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(status)
+}
+
+/// Apply `transition` to order `id` with the event it causes, in the caller's transaction.
+/// The row is locked first, so concurrent transitions run one after the other and only one
+/// of two conflicting ones wins. `NOT_FOUND` for no such order, `CONFLICT` when its status
+/// is not one the change starts from.
+pub async fn transition(
+    conn: &mut PgConnection,
+    id: Uuid,
+    transition: Transition,
+) -> AppResult<OrderRow> {
+    let current = status_for_update(conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("order {id} not found")))?;
+    let from = Status::parse(&current)
+        .ok_or_else(|| AppError::Internal(format!("unknown order status {current}")))?;
+    if !transition.allowed_from().contains(&from) {
+        return Err(AppError::conflict(format!(
+            "cannot {} an order that is {current}",
+            transition.verb()
+        )));
+    }
     let sql = format!(
-        "WITH o AS (UPDATE orders SET status = $2 WHERE id = $1 AND status = ANY($3) RETURNING *)
+        "WITH o AS (UPDATE orders SET status = $2 WHERE id = $1 RETURNING *)
          SELECT {ORDER_COLUMNS} FROM o"
     );
-    let from: Vec<&str> = transition
-        .allowed_from()
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
-    let updated: Option<OrderRow> = sqlx::query_as(&sql)
+    let row: OrderRow = sqlx::query_as(&sql)
         .bind(id)
         .bind(transition.target().as_str())
-        .bind(from)
-        .fetch_optional(pool)
+        .fetch_one(&mut *conn)
         .await?;
-    if let Some(row) = updated {
-        return Ok(row);
+    let customer_id = row.customer_id;
+    match transition {
+        Transition::Cancel | Transition::Abandon => {
+            let previous_status = current;
+            let event = OrderCancelled {
+                order_id: id,
+                customer_id,
+                previous_status,
+            };
+            outbox::record(conn, &event).await?;
+        }
+        Transition::Pay { payment_id } => {
+            let event = OrderPaid {
+                order_id: id,
+                customer_id,
+                payment_id,
+            };
+            outbox::record(conn, &event).await?;
+        }
+        Transition::Fulfil => {
+            let event = OrderFulfilled {
+                order_id: id,
+                customer_id,
+            };
+            outbox::record(conn, &event).await?;
+        }
     }
-    let current: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    match current {
-        None => Err(AppError::not_found(format!("order {id} not found"))),
-        Some(status) => Err(AppError::conflict(format!(
-            "cannot {} an order that is {status}",
-            transition.verb()
-        ))),
-    }
+    Ok(row)
 }

@@ -1,5 +1,7 @@
-//! Order rules with no SQL and no GraphQL: statuses, transitions, validation and pricing.
+//! Order rules with no SQL and no GraphQL: statuses, transitions, validation, pricing and
+//! who may do what.
 
+pub mod access;
 pub mod placement;
 
 pub use placement::{price_order, CatalogEntry, OrderRequest, PricedLine, PricedOrder};
@@ -35,12 +37,17 @@ impl Status {
     }
 }
 
-/// A status change a client can ask for.
+/// A status change: a client asks to cancel; the others follow other domains' events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
+    /// The customer (or staff) cancels an open order; a paid one is refunded by payments.
     Cancel,
-    MarkPaid,
-    MarkFulfilled,
+    /// The order cannot go on before it was paid (payment declined, stock short).
+    Abandon,
+    /// Its payment was authorized.
+    Pay { payment_id: uuid::Uuid },
+    /// Every unit was delivered.
+    Fulfil,
 }
 
 impl Transition {
@@ -49,24 +56,24 @@ impl Transition {
         match self {
             // Fulfilled goods are returned through the returns subgraph, not cancelled.
             Transition::Cancel => &[Status::Placed, Status::Paid],
-            Transition::MarkPaid => &[Status::Placed],
-            Transition::MarkFulfilled => &[Status::Paid],
+            Transition::Abandon | Transition::Pay { .. } => &[Status::Placed],
+            Transition::Fulfil => &[Status::Paid],
         }
     }
 
     pub fn target(self) -> Status {
         match self {
-            Transition::Cancel => Status::Cancelled,
-            Transition::MarkPaid => Status::Paid,
-            Transition::MarkFulfilled => Status::Fulfilled,
+            Transition::Cancel | Transition::Abandon => Status::Cancelled,
+            Transition::Pay { .. } => Status::Paid,
+            Transition::Fulfil => Status::Fulfilled,
         }
     }
 
     pub fn verb(self) -> &'static str {
         match self {
-            Transition::Cancel => "cancel",
-            Transition::MarkPaid => "mark paid",
-            Transition::MarkFulfilled => "mark fulfilled",
+            Transition::Cancel | Transition::Abandon => "cancel",
+            Transition::Pay { .. } => "pay",
+            Transition::Fulfil => "fulfil",
         }
     }
 }
@@ -97,7 +104,12 @@ mod tests {
 
     #[test]
     fn payment_and_fulfilment_follow_the_order_lifecycle() {
-        assert_eq!(Transition::MarkPaid.allowed_from(), &[Status::Placed]);
-        assert_eq!(Transition::MarkFulfilled.allowed_from(), &[Status::Paid]);
+        let pay = Transition::Pay {
+            payment_id: uuid::Uuid::nil(),
+        };
+        assert_eq!(pay.allowed_from(), &[Status::Placed]);
+        assert_eq!(Transition::Fulfil.allowed_from(), &[Status::Paid]);
+        // A failed payment cancels only an order not paid meanwhile.
+        assert_eq!(Transition::Abandon.allowed_from(), &[Status::Placed]);
     }
 }

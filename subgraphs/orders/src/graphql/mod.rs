@@ -5,4 +5,5 @@ pub mod customer;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod subscription;
 pub mod types;

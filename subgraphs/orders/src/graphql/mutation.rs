@@ -1,15 +1,16 @@
-//! Mutation root: placing orders and moving them through their life.
+//! Mutation root: placing and cancelling orders (the rest of their life follows events).
 
-use crate::db::{orders, products};
-use crate::domain::{price_order, CatalogEntry, OrderRequest, Transition};
+use crate::db::{customers, orders, products};
+use crate::domain::{access, price_order, CatalogEntry, OrderRequest, Transition};
 use crate::graphql::customer::Customer;
 use crate::graphql::query::parse_id;
 use crate::graphql::types::{Order, OrderLine, OrderStatus, Product};
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use sqlx::PgPool;
 use std::collections::HashMap;
+use subgraph_kit::auth::identity;
 use subgraph_kit::idempotency::{self, Claim};
-use subgraph_kit::Money;
+use subgraph_kit::{AppError, Money};
 use uuid::Uuid;
 
 #[derive(Debug, InputObject)]
@@ -30,8 +31,13 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    /// Place an order priced from the catalog. Retrying with the same `idempotencyKey`
-    /// returns the first order.
+    /// Place an order priced from the catalog, for oneself (or for anyone, with
+    /// `orders:manage`). Retrying with the same `idempotencyKey`
+    /// returns the first order. NOT_YET_KNOWN (retryable; nothing is written) while orders
+    /// has not heard of the customer: one registered moments ago becomes known when its
+    /// CustomerRegistered event arrives, so retry the same request (same key) with a short
+    /// backoff for a few seconds before giving up.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn place_order(
         &self,
         ctx: &Context<'_>,
@@ -44,6 +50,7 @@ impl Mutation {
             .map(|l| (l.sku.0.clone(), l.quantity))
             .collect();
         let request = OrderRequest::parse(&input.customer_id, &input.currency, &lines)?;
+        access::place(identity(ctx), request.customer_id)?;
         let pool = ctx.data::<PgPool>()?;
         let mut tx =
             match idempotency::claim(pool, "placeOrder", &idempotency_key, &request).await? {
@@ -68,6 +75,9 @@ impl Mutation {
             })
             .collect();
         let priced = price_order(&request, &prices)?;
+        // After pricing, so NOT_YET_KNOWN is only answered to a request that a retry can
+        // carry through once the customer's registration arrives.
+        customers::require_known(&mut *tx, request.customer_id).await?;
         let id = Uuid::new_v4();
         let placed_at =
             orders::insert(&mut tx, id, request.customer_id, &request.currency, &priced).await?;
@@ -95,27 +105,33 @@ impl Mutation {
         idempotency::complete(tx, &idempotency_key, &order).await?;
         // Counted after the commit, so replays and rejected orders never count.
         subgraph_kit::metrics::business::order_placed(&request.currency);
+        crate::graphql::subscription::announce(ctx, &order);
         Ok(order)
     }
 
-    /// Cancel an order that is PLACED or PAID; otherwise CONFLICT.
+    /// Cancel an order that is PLACED or PAID; otherwise CONFLICT. Its customer, or staff.
+    /// Its stock is released, and a paid order refunded, as the other domains hear of it.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         apply(ctx, &id, Transition::Cancel).await
-    }
-
-    /// PLACED → PAID; otherwise CONFLICT.
-    async fn mark_order_paid(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
-        apply(ctx, &id, Transition::MarkPaid).await
-    }
-
-    /// PAID → FULFILLED; otherwise CONFLICT.
-    async fn mark_order_fulfilled(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
-        apply(ctx, &id, Transition::MarkFulfilled).await
     }
 }
 
 async fn apply(ctx: &Context<'_>, id: &ID, transition: Transition) -> Result<Order> {
     let id = parse_id(id)?;
-    let row = orders::transition(ctx.data::<PgPool>()?, id, transition).await?;
-    Ok(Order::try_from(row)?)
+    let who = identity(ctx);
+    access::ask(who)?;
+    let pool = ctx.data::<PgPool>()?;
+    // An order never changes customer, so checking before the update is as good as during.
+    let current = orders::find_by_ids(pool, &[id]).await?;
+    let order = current
+        .first()
+        .ok_or_else(|| AppError::not_found(format!("order {id} not found")))?;
+    access::change(who, transition, order.customer_id)?;
+    let mut tx = pool.begin().await?;
+    let row = orders::transition(&mut tx, id, transition).await?;
+    tx.commit().await?;
+    let order = Order::try_from(row)?;
+    crate::graphql::subscription::announce(ctx, &order);
+    Ok(order)
 }

@@ -2,12 +2,14 @@
 //! `Customer` stub this subgraph extends.
 
 use crate::db::products;
+use crate::domain::access;
 use crate::graphql::batch::entity_batch;
 use crate::graphql::customer::Customer;
 use crate::graphql::loaders::{Loaders, Sku};
 use crate::graphql::types::{Order, Product, ProductConnection};
 use async_graphql::{Context, Object, Result, ID};
 use sqlx::PgPool;
+use subgraph_kit::auth::identity;
 use subgraph_kit::pagination::{decode_cursor, encode_cursor, page_size, PageInfo};
 use subgraph_kit::AppError;
 use uuid::Uuid;
@@ -16,14 +18,11 @@ pub struct Query;
 
 #[Object]
 impl Query {
-    /// The order with this id, or null.
+    /// The order with this id, or null: one's own, or any with `orders:manage`.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
         let id = parse_id(&id)?;
-        Ok(ctx
-            .data::<Loaders>()?
-            .load_one(id)
-            .await
-            .map_err(AppError::from)?)
+        load_order(ctx, id).await
     }
 
     /// The product with this SKU, or null.
@@ -33,6 +32,7 @@ impl Query {
     }
 
     /// The catalog in SKU order, `first` at a time (at most 100).
+    #[graphql(directive = subgraph_kit::sdl::list_size::apply(vec!["first".into()], vec!["nodes".into()], subgraph_kit::pagination::DEFAULT_PAGE_SIZE, false))]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -54,17 +54,15 @@ impl Query {
         })
     }
 
-    /// Federation: resolve `Order` representations; unknown or malformed ids give null.
+    /// Federation: resolve `Order` representations; unknown or malformed ids give null,
+    /// another customer's order FORBIDDEN.
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+        access::ask(identity(ctx))?;
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<Loaders>()?
-            .load_one(id)
-            .await
-            .map_err(AppError::from)?)
+        load_order(ctx, id).await
     }
 
     /// Federation: resolve `Product` representations; unknown SKUs give null.
@@ -83,6 +81,21 @@ impl Query {
         }
         Customer { id, batch }
     }
+}
+
+/// Order `id` if it exists and the caller may read it.
+async fn load_order(ctx: &Context<'_>, id: Uuid) -> Result<Option<Order>> {
+    let who = identity(ctx);
+    access::ask(who)?;
+    let order = ctx
+        .data::<Loaders>()?
+        .load_one(id)
+        .await
+        .map_err(AppError::from)?;
+    if let Some(order) = &order {
+        access::read(who, order.customer_id()?)?;
+    }
+    Ok(order)
 }
 
 /// Parse a client-supplied id.

@@ -5,7 +5,7 @@ use crate::db::orders::{LineRow, OrderRow};
 use crate::db::products::ProductRow;
 use crate::domain::Status;
 use crate::graphql::customer::Customer;
-use async_graphql::{Enum, SimpleObject, ID};
+use async_graphql::{ComplexObject, Enum, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use subgraph_kit::pagination::PageInfo;
@@ -63,13 +63,33 @@ impl From<Status> for OrderStatus {
 
 /// A customer's order.
 #[derive(Debug, Clone, Serialize, Deserialize, SimpleObject)]
+#[graphql(complex)]
 pub struct Order {
     pub id: ID,
+    /// Served as the nullable `customer` field (see the `ComplexObject` below).
+    #[graphql(skip)]
     pub customer: Customer,
     pub lines: Vec<OrderLine>,
     pub total: Money,
     pub status: OrderStatus,
     pub placed_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Order {
+    /// Who placed the order. Nullable: the customers subgraph resolves it, and its outage
+    /// (or a customer it does not know) nulls only this field, not the order.
+    async fn customer(&self) -> Option<&Customer> {
+        Some(&self.customer)
+    }
+}
+
+impl Order {
+    /// The customer who placed the order (for ownership checks).
+    pub fn customer_id(&self) -> Result<uuid::Uuid, AppError> {
+        uuid::Uuid::parse_str(&self.customer.id)
+            .map_err(|_| AppError::Internal("order with a malformed customer id".into()))
+    }
 }
 
 impl OrderLine {

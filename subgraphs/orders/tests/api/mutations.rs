@@ -1,7 +1,11 @@
 use crate::{place, seeded_app};
+use orders::events::Lifecycle;
 use serde_json::{json, Value};
+use subgraph_kit::events::fulfillment::{ShipmentDelivered, StockRejected};
+use subgraph_kit::events::payments::{PaymentAuthorized, PaymentFailed};
 use subgraph_kit::ids;
-use subgraph_kit::testing::{error_code, TestApp};
+use subgraph_kit::testing::{deliver, error_code, try_deliver, TestApp};
+use uuid::Uuid;
 
 async fn transition(app: &TestApp, mutation: &str, id: &Value) -> Value {
     let q = format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ id status }} }}");
@@ -55,13 +59,67 @@ async fn repeated_skus_on_one_order_are_merged_into_one_line() {
 }
 
 #[tokio::test]
-async fn orders_move_from_placed_to_paid_to_fulfilled() {
+async fn orders_move_from_placed_to_paid_to_fulfilled_on_payment_and_delivery_events() {
     let app = seeded_app().await;
     let order = place(&app, &[(2, 1)], "k1").await;
-    let paid = transition(&app, "markOrderPaid", &order["id"]).await;
-    assert_eq!(paid["data"]["markOrderPaid"]["status"], "PAID");
-    let done = transition(&app, "markOrderFulfilled", &order["id"]).await;
-    assert_eq!(done["data"]["markOrderFulfilled"]["status"], "FULFILLED");
+    pay(&app, &order["id"]).await;
+    assert_eq!(status_of(&app, &order["id"]).await, "PAID");
+    // A delivery that leaves units on the road does not fulfil the order; the last one does.
+    deliver_order(&app, &order["id"], false).await;
+    assert_eq!(status_of(&app, &order["id"]).await, "PAID");
+    deliver_order(&app, &order["id"], true).await;
+    assert_eq!(status_of(&app, &order["id"]).await, "FULFILLED");
+}
+
+#[tokio::test]
+async fn a_failed_payment_or_a_stock_shortage_cancels_a_placed_order() {
+    let app = seeded_app().await;
+    let declined = place(&app, &[(2, 1)], "k1").await;
+    let e = PaymentFailed {
+        payment_id: Uuid::new_v4(),
+        order_id: id(&declined["id"]),
+        reason: "declined".into(),
+    };
+    deliver(&app.pool, &Lifecycle, &e).await;
+    assert_eq!(status_of(&app, &declined["id"]).await, "CANCELLED");
+    let short = place(&app, &[(3, 1)], "k2").await;
+    let e = StockRejected {
+        order_id: id(&short["id"]),
+        reason: "not enough stock".into(),
+    };
+    deliver(&app.pool, &Lifecycle, &e).await;
+    assert_eq!(status_of(&app, &short["id"]).await, "CANCELLED");
+}
+
+#[tokio::test]
+async fn a_payment_event_for_an_order_no_longer_placed_changes_nothing() {
+    let app = seeded_app().await;
+    let order = place(&app, &[(2, 1)], "k1").await;
+    transition(&app, "cancelOrder", &order["id"]).await;
+    pay(&app, &order["id"]).await;
+    assert_eq!(status_of(&app, &order["id"]).await, "CANCELLED");
+    // A failed payment after another one succeeded leaves the paid order alone.
+    let paid = place(&app, &[(3, 1)], "k2").await;
+    pay(&app, &paid["id"]).await;
+    let e = PaymentFailed {
+        payment_id: Uuid::new_v4(),
+        order_id: id(&paid["id"]),
+        reason: "declined".into(),
+    };
+    deliver(&app.pool, &Lifecycle, &e).await;
+    assert_eq!(status_of(&app, &paid["id"]).await, "PAID");
+}
+
+#[tokio::test]
+async fn an_event_about_an_unknown_order_is_refused_for_a_retry() {
+    let app = seeded_app().await;
+    let e = PaymentAuthorized {
+        payment_id: Uuid::new_v4(),
+        order_id: Uuid::new_v4(),
+        amount: 100,
+        currency: "USD".into(),
+    };
+    assert!(try_deliver(&app.pool, &Lifecycle, &e).await.is_err());
 }
 
 #[tokio::test]
@@ -71,32 +129,31 @@ async fn placed_and_paid_orders_can_be_cancelled() {
     let res = transition(&app, "cancelOrder", &placed["id"]).await;
     assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLED");
     let paid = place(&app, &[(3, 1)], "k2").await;
-    transition(&app, "markOrderPaid", &paid["id"]).await;
+    pay(&app, &paid["id"]).await;
     let res = transition(&app, "cancelOrder", &paid["id"]).await;
     assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLED");
 }
 
 #[tokio::test]
-async fn transitions_from_the_wrong_state_are_conflicts_and_change_nothing() {
+async fn paying_and_fulfilling_are_no_longer_mutations() {
     let app = seeded_app().await;
     let order = place(&app, &[(2, 1)], "k1").await;
-    let early = transition(&app, "markOrderFulfilled", &order["id"]).await;
-    assert_eq!(error_code(&early), Some("CONFLICT"));
-    transition(&app, "cancelOrder", &order["id"]).await;
-    for mutation in ["cancelOrder", "markOrderPaid", "markOrderFulfilled"] {
+    for mutation in ["markOrderPaid", "markOrderFulfilled"] {
         let res = transition(&app, mutation, &order["id"]).await;
-        assert_eq!(
-            error_code(&res),
-            Some("CONFLICT"),
-            "{mutation} on a cancelled order"
-        );
+        let unknown = res["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(unknown.contains("Unknown field"), "{mutation}: {res}");
     }
-    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1::uuid")
-        .bind(order["id"].as_str().unwrap())
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(status, "CANCELLED");
+    assert_eq!(status_of(&app, &order["id"]).await, "PLACED");
+}
+
+#[tokio::test]
+async fn cancelling_twice_is_a_conflict_and_changes_nothing() {
+    let app = seeded_app().await;
+    let order = place(&app, &[(2, 1)], "k1").await;
+    transition(&app, "cancelOrder", &order["id"]).await;
+    let res = transition(&app, "cancelOrder", &order["id"]).await;
+    assert_eq!(error_code(&res), Some("CONFLICT"));
+    assert_eq!(status_of(&app, &order["id"]).await, "CANCELLED");
 }
 
 #[tokio::test]
@@ -114,7 +171,7 @@ async fn transitions_of_unknown_or_malformed_ids_fail() {
     let app = seeded_app().await;
     let unknown = transition(&app, "cancelOrder", &json!(uuid::Uuid::new_v4())).await;
     assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
-    let malformed = transition(&app, "markOrderPaid", &json!("nope")).await;
+    let malformed = transition(&app, "cancelOrder", &json!("nope")).await;
     assert_eq!(error_code(&malformed), Some("BAD_USER_INPUT"));
 }
 
@@ -131,4 +188,38 @@ async fn concurrent_cancels_succeed_exactly_once() {
         .filter(|r| error_code(r) == Some("CONFLICT"))
         .count();
     assert_eq!((won, conflicts), (1, 7));
+}
+
+fn id(value: &Value) -> Uuid {
+    Uuid::parse_str(value.as_str().expect("an id")).expect("a UUID")
+}
+
+async fn status_of(app: &TestApp, order: &Value) -> String {
+    sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(id(order))
+        .fetch_one(&app.pool)
+        .await
+        .expect("the order")
+}
+
+/// What payments says when it authorized the order's payment.
+async fn pay(app: &TestApp, order: &Value) {
+    let e = PaymentAuthorized {
+        payment_id: Uuid::new_v4(),
+        order_id: id(order),
+        amount: 1,
+        currency: "USD".into(),
+    };
+    deliver(&app.pool, &Lifecycle, &e).await;
+}
+
+/// What fulfillment says when a shipment of the order arrived.
+async fn deliver_order(app: &TestApp, order: &Value, order_delivered: bool) {
+    let e = ShipmentDelivered {
+        shipment_id: Uuid::new_v4(),
+        order_id: id(order),
+        lines: vec![],
+        order_delivered,
+    };
+    deliver(&app.pool, &Lifecycle, &e).await;
 }

@@ -1,7 +1,12 @@
-//! Payment rules: validated requests and the state machine of a payment. No SQL, no GraphQL.
+//! Payment rules: validated requests, the state machine of a payment, and who may see or
+//! move it. No SQL, no GraphQL.
 
+pub mod access;
+mod order;
 mod payment;
+pub mod provider;
 
+pub use order::{check_authorization, return_value, FactLine, OrderFacts};
 pub use payment::{
     AuthorizeRequest, Decision, DomainError, Method, Payment, RefundRequest, Status,
 };

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use subgraph_kit::money::is_currency_code;
+use subgraph_kit::money::{is_currency_code, MAX_AMOUNT};
 use subgraph_kit::AppError;
 use uuid::Uuid;
 
@@ -9,12 +9,16 @@ use uuid::Uuid;
 pub enum DomainError {
     #[error("amount must be positive, got {0}")]
     NonPositiveAmount(i64),
+    #[error("amount must be at most {MAX_AMOUNT}, got {0}")]
+    AmountTooLarge(i64),
     #[error("currency must be an ISO 4217 code such as USD, got {0:?}")]
     BadCurrency(String),
     #[error("payment is {0}: only an AUTHORIZED payment can be captured")]
     NotCapturable(Status),
     #[error("payment is {0}: only a captured payment can be refunded")]
     NotRefundable(Status),
+    #[error("payment is {0}: only an AUTHORIZED payment can be voided")]
+    NotVoidable(Status),
     #[error("refund of {requested} exceeds the {available} still refundable")]
     RefundTooLarge { requested: i64, available: i64 },
 }
@@ -22,9 +26,9 @@ pub enum DomainError {
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::NotCapturable(_) | DomainError::NotRefundable(_) => {
-                AppError::conflict(e.to_string())
-            }
+            DomainError::NotCapturable(_)
+            | DomainError::NotRefundable(_)
+            | DomainError::NotVoidable(_) => AppError::conflict(e.to_string()),
             _ => AppError::bad_input(e.to_string()),
         }
     }
@@ -39,6 +43,8 @@ pub enum Status {
     Failed,
     Refunded,
     PartiallyRefunded,
+    /// Authorized, then released uncaptured: its order was cancelled.
+    Voided,
 }
 
 impl Status {
@@ -49,6 +55,7 @@ impl Status {
             Status::Failed => "FAILED",
             Status::Refunded => "REFUNDED",
             Status::PartiallyRefunded => "PARTIALLY_REFUNDED",
+            Status::Voided => "VOIDED",
         }
     }
 
@@ -59,6 +66,7 @@ impl Status {
             Status::Failed,
             Status::Refunded,
             Status::PartiallyRefunded,
+            Status::Voided,
         ]
         .into_iter()
         .find(|st| st.as_str() == s)
@@ -118,6 +126,9 @@ pub struct Payment {
     pub status: Status,
     pub method: Method,
     pub created_at: DateTime<Utc>,
+    /// The customer who authorized it, the only one who may see it; `None` when staff did.
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
 }
 
 /// The outcome of asking to authorize a payment.
@@ -144,9 +155,7 @@ impl AuthorizeRequest {
         currency: String,
         method: Method,
     ) -> Result<Self, DomainError> {
-        if amount <= 0 {
-            return Err(DomainError::NonPositiveAmount(amount));
-        }
+        check_amount(amount)?;
         if !is_currency_code(&currency) {
             return Err(DomainError::BadCurrency(currency));
         }
@@ -167,6 +176,18 @@ impl AuthorizeRequest {
     }
 }
 
+/// An amount a request may name: positive and at most [`MAX_AMOUNT`] (so that no sum of
+/// payments overflows, and 9,223,372,036,854,775,807 is refused, not recorded as declined).
+fn check_amount(amount: i64) -> Result<(), DomainError> {
+    if amount <= 0 {
+        return Err(DomainError::NonPositiveAmount(amount));
+    }
+    if amount > MAX_AMOUNT {
+        return Err(DomainError::AmountTooLarge(amount));
+    }
+    Ok(())
+}
+
 /// A validated `refundPayment` input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefundRequest {
@@ -176,9 +197,7 @@ pub struct RefundRequest {
 
 impl RefundRequest {
     pub fn new(payment_id: Uuid, amount: i64) -> Result<Self, DomainError> {
-        if amount <= 0 {
-            return Err(DomainError::NonPositiveAmount(amount));
-        }
+        check_amount(amount)?;
         Ok(RefundRequest { payment_id, amount })
     }
 }
@@ -192,6 +211,21 @@ impl Payment {
         self.captured_amount = self.amount;
         self.status = Status::Captured;
         Ok(())
+    }
+
+    /// Release an authorization that will not be captured.
+    pub fn void(&mut self) -> Result<(), DomainError> {
+        if self.status != Status::Authorized {
+            return Err(DomainError::NotVoidable(self.status));
+        }
+        self.status = Status::Voided;
+        Ok(())
+    }
+
+    /// Whether it holds or held the customer's money: authorized or captured (even if since
+    /// refunded). An order has at most one live payment.
+    pub fn is_live(&self) -> bool {
+        !matches!(self.status, Status::Failed | Status::Voided)
     }
 
     /// What can still be refunded.
@@ -243,6 +277,7 @@ mod tests {
             status: Status::Captured,
             method: Method::Card,
             created_at: Utc::now(),
+            customer_id: None,
         }
     }
 
@@ -293,5 +328,12 @@ mod tests {
     fn invalid_authorize_input_is_rejected() {
         assert!(AuthorizeRequest::new(Uuid::nil(), 0, "USD".into(), Method::Card).is_err());
         assert!(AuthorizeRequest::new(Uuid::nil(), 10, "usd".into(), Method::Card).is_err());
+        for amount in [MAX_AMOUNT + 1, i64::MAX] {
+            let req = AuthorizeRequest::new(Uuid::nil(), amount, "USD".into(), Method::Card);
+            assert_eq!(req, Err(DomainError::AmountTooLarge(amount)));
+            let refund = RefundRequest::new(Uuid::nil(), amount);
+            assert_eq!(refund, Err(DomainError::AmountTooLarge(amount)));
+        }
+        assert!(AuthorizeRequest::new(Uuid::nil(), MAX_AMOUNT, "USD".into(), Method::Card).is_ok());
     }
 }

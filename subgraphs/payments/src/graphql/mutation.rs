@@ -1,12 +1,16 @@
 use super::parse_id;
 use super::types::{PaymentMethod, PaymentNode};
 use crate::db;
-use crate::domain::{AuthorizeRequest, Decision, Payment, RefundRequest, Status};
+use crate::domain::{
+    access, check_authorization, AuthorizeRequest, Decision, Payment, RefundRequest, Status,
+};
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::Utc;
 use serde::Serialize;
 use sqlx::PgPool;
+use subgraph_kit::auth::identity;
 use subgraph_kit::idempotency::{claim, complete, Claim};
+use subgraph_kit::metrics::business;
 use subgraph_kit::{AppError, AppResult, Int64};
 use uuid::Uuid;
 
@@ -23,13 +27,19 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    /// Authorize a payment for an order. Declined authorizations are recorded as FAILED.
+    /// Authorize a payment for an order, as its customer or staff with `payments:manage`:
+    /// exactly the amount due, in the order's currency, while the order is PLACED with no
+    /// live payment (payments also authorizes it by itself once its stock is reserved).
+    /// NOT_YET_KNOWN (retry) while payments has not heard of the order. Declined
+    /// authorizations are recorded as FAILED.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn authorize_payment(
         &self,
         ctx: &Context<'_>,
         input: AuthorizePaymentInput,
         idempotency_key: String,
     ) -> Result<PaymentNode> {
+        let owner = access::authorize(identity(ctx))?;
         let order_id = parse_id(&input.order_id, "orderId")?;
         let req = AuthorizeRequest::new(
             order_id,
@@ -39,22 +49,28 @@ impl Mutation {
         )
         .map_err(AppError::from)?;
         let pool = ctx.data::<PgPool>()?;
-        Ok(PaymentNode(authorize(pool, req, &idempotency_key).await?))
+        Ok(PaymentNode(
+            authorize(pool, req, owner, &idempotency_key).await?,
+        ))
     }
 
-    /// Capture the whole authorized amount of a payment.
+    /// Capture the whole authorized amount of a payment (staff with `payments:manage`).
+    #[graphql(requires_scopes = "payments:manage")]
     async fn capture_payment(
         &self,
         ctx: &Context<'_>,
         id: ID,
         idempotency_key: String,
     ) -> Result<PaymentNode> {
+        access::capture(identity(ctx))?;
         let id = parse_id(&id, "payment id")?;
         let pool = ctx.data::<PgPool>()?;
         Ok(PaymentNode(capture(pool, id, &idempotency_key).await?))
     }
 
-    /// Refund part or all of what was captured; never more than captured minus refunded.
+    /// Refund part or all of what was captured; never more than captured minus refunded
+    /// (staff with `payments:refund`).
+    #[graphql(requires_scopes = "payments:refund")]
     async fn refund_payment(
         &self,
         ctx: &Context<'_>,
@@ -62,6 +78,7 @@ impl Mutation {
         amount: Int64,
         idempotency_key: String,
     ) -> Result<PaymentNode> {
+        access::refund(identity(ctx))?;
         let id = parse_id(&id, "payment id")?;
         let req = RefundRequest::new(id, amount.0).map_err(AppError::from)?;
         let pool = ctx.data::<PgPool>()?;
@@ -69,11 +86,24 @@ impl Mutation {
     }
 }
 
-async fn authorize(pool: &PgPool, req: AuthorizeRequest, key: &str) -> AppResult<Payment> {
-    let mut tx = match claim::<Payment>(pool, "authorizePayment", key, &req).await? {
+async fn authorize(
+    pool: &PgPool,
+    req: AuthorizeRequest,
+    owner: Option<Uuid>,
+    key: &str,
+) -> AppResult<Payment> {
+    // The payer is part of the request: another caller reusing the key gets
+    // IDEMPOTENCY_KEY_REUSED, never the first caller's payment.
+    let fingerprint = (owner, &req);
+    let mut tx = match claim::<Payment>(pool, "authorizePayment", key, &fingerprint).await? {
         Claim::Replay(p) => return Ok(p),
         Claim::New(tx) => tx,
     };
+    // Checked against what payments knows of the order (locked, so a concurrent
+    // authorization or cancellation waits): a failed check rolls the key back too.
+    let order = db::facts::lock(&mut tx, req.order_id).await?;
+    let existing = db::lock_order_payments(&mut tx, req.order_id).await?;
+    check_authorization(order.as_ref(), &existing, &req, owner)?;
     let decision = req.decide();
     let (status, reason) = match decision {
         Decision::Authorized => (Status::Authorized, None),
@@ -89,15 +119,13 @@ async fn authorize(pool: &PgPool, req: AuthorizeRequest, key: &str) -> AppResult
         status,
         method: req.method,
         created_at: Utc::now(),
+        customer_id: owner,
     };
     let payment = db::insert_payment(&mut tx, &draft, reason).await?;
     complete(tx, key, &payment).await?;
     match reason {
-        None => {
-            metrics::counter!("payments_authorized_total", "currency" => payment.currency.clone())
-                .increment(1)
-        }
-        Some(reason) => metrics::counter!("payments_failed_total", "reason" => reason).increment(1),
+        None => business::payment_authorized(&payment.currency),
+        Some(reason) => business::payment_failed(reason),
     }
     Ok(payment)
 }
@@ -117,7 +145,7 @@ async fn capture(pool: &PgPool, id: Uuid, key: &str) -> AppResult<Payment> {
         .await?
         .ok_or_else(|| AppError::not_found(format!("payment {id} not found")))?;
     payment.capture()?;
-    db::update_amounts(&mut tx, &payment).await?;
+    db::record_capture(&mut tx, &payment).await?;
     complete(tx, key, &payment).await?;
     Ok(payment)
 }
@@ -132,10 +160,8 @@ async fn refund(pool: &PgPool, req: RefundRequest, key: &str) -> AppResult<Payme
         .await?
         .ok_or_else(|| AppError::not_found(format!("payment {} not found", req.payment_id)))?;
     payment.refund(req.amount)?;
-    db::update_amounts(&mut tx, &payment).await?;
-    db::insert_refund(&mut tx, payment.id, req.amount).await?;
+    db::record_refund(&mut tx, &payment, req.amount, None).await?;
     complete(tx, key, &payment).await?;
-    metrics::counter!("refunded_amount_minor_total", "currency" => payment.currency.clone())
-        .increment(req.amount.unsigned_abs());
+    business::refunded(&payment.currency, req.amount.unsigned_abs());
     Ok(payment)
 }

@@ -3,9 +3,11 @@ use super::loaders::PaymentById;
 use super::parse_id;
 use super::types::{MoneyInput, Order, PaymentNode};
 use crate::db;
+use crate::domain::access;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
 use sqlx::PgPool;
+use subgraph_kit::auth::identity;
 use subgraph_kit::Money;
 use uuid::Uuid;
 
@@ -13,7 +15,8 @@ pub struct Query;
 
 #[Object]
 impl Query {
-    /// A payment by id, or null when there is none.
+    /// A payment by id, or null when there is none: one's own, or any with `payments:manage`.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PaymentNode>> {
         let id = parse_id(&id, "payment id")?;
         load_payment(ctx, id).await
@@ -22,6 +25,7 @@ impl Query {
     /// Federation: resolve Payment representations. Unknown or malformed ids give null.
     #[graphql(entity)]
     async fn find_payment_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PaymentNode>> {
+        identity(ctx).require_authenticated()?;
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
@@ -40,6 +44,9 @@ impl Query {
             })
             .await
             .map_err(load_failed)?;
+        if let Some(payment) = &payment {
+            access::read(identity(ctx), payment.customer_id)?;
+        }
         Ok(payment.map(PaymentNode))
     }
 
@@ -67,8 +74,14 @@ impl Query {
     }
 }
 
+/// Payment `id` if it exists and the caller may see it.
 async fn load_payment(ctx: &Context<'_>, id: Uuid) -> Result<Option<PaymentNode>> {
+    let who = identity(ctx);
+    who.require_authenticated()?;
     let loader = ctx.data::<DataLoader<PaymentById>>()?;
     let payment = loader.load_one(id).await.map_err(load_failed)?;
+    if let Some(payment) = &payment {
+        access::read(who, payment.customer_id)?;
+    }
     Ok(payment.map(PaymentNode))
 }

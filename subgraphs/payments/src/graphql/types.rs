@@ -1,12 +1,14 @@
 use super::batch::{load_failed, EntityBatch};
 use super::loaders::{group_by_order, PaymentsByOrder};
 use crate::db;
-use crate::domain::{Method, Payment, Status};
+use crate::domain::{access, Method, Payment, Status};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::sync::Arc;
+use subgraph_kit::auth::identity;
+use subgraph_kit::money::checked_sum;
 use subgraph_kit::{AppError, Int64, Money};
 use uuid::Uuid;
 
@@ -17,6 +19,8 @@ pub enum PaymentStatus {
     Failed,
     Refunded,
     PartiallyRefunded,
+    /// Authorized, then released uncaptured because its order was cancelled.
+    Voided,
 }
 
 impl From<Status> for PaymentStatus {
@@ -27,6 +31,7 @@ impl From<Status> for PaymentStatus {
             Status::Failed => PaymentStatus::Failed,
             Status::Refunded => PaymentStatus::Refunded,
             Status::PartiallyRefunded => PaymentStatus::PartiallyRefunded,
+            Status::Voided => PaymentStatus::Voided,
         }
     }
 }
@@ -67,9 +72,10 @@ impl PaymentNode {
         ID(self.0.id.to_string())
     }
 
-    /// The order this payment pays (resolved by the orders subgraph).
-    async fn order(&self) -> Order {
-        Order::stub(self.0.order_id)
+    /// The order this payment pays (resolved by the orders subgraph; null when it cannot be,
+    /// so an orders outage nulls only this field).
+    async fn order(&self) -> Option<Order> {
+        Some(Order::stub(self.0.order_id))
     }
 
     /// The authorized amount.
@@ -124,7 +130,10 @@ impl Order {
         }
     }
 
+    /// The payments of this order the caller may see: all with `payments:manage`, else the
+    /// caller's own.
     async fn load_payments(&self, ctx: &Context<'_>) -> Result<Vec<Payment>> {
+        let visible = access::visible(identity(ctx))?;
         let batch = self.batch.as_ref().filter(|b| b.order_payments.is_noted());
         let payments = match batch {
             Some(batch) => {
@@ -143,7 +152,9 @@ impl Order {
                 .await
                 .map_err(load_failed)?,
         };
-        Ok(payments.unwrap_or_default())
+        let mut payments = payments.unwrap_or_default();
+        payments.retain(|p| visible.allows(p.customer_id));
+        Ok(payments)
     }
 }
 
@@ -161,26 +172,36 @@ impl Order {
         })
     }
 
-    /// Payments of this order, oldest first.
-    async fn payments(&self, ctx: &Context<'_>) -> Result<Vec<PaymentNode>> {
+    /// Payments of this order, oldest first: a customer sees the ones they made, staff with
+    /// `payments:manage` all. Null only when they cannot be read (the order's other fields
+    /// still answer).
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
+    async fn payments(&self, ctx: &Context<'_>) -> Result<Option<Vec<PaymentNode>>> {
         let payments = self.load_payments(ctx).await?;
-        Ok(payments.into_iter().map(PaymentNode).collect())
+        Ok(Some(payments.into_iter().map(PaymentNode).collect()))
     }
 
     /// The order total less what its payments collected (captured, net of refunds), never
-    /// below zero. Payments in another currency than the total do not count.
-    #[graphql(requires = "total { amount currency }")]
-    async fn amount_due(&self, ctx: &Context<'_>) -> Result<Money> {
+    /// below zero. Payments in another currency than the total do not count, nor payments
+    /// the caller may not see (see `payments`). Null only when it cannot be worked out.
+    #[graphql(
+        requires = "total { amount currency }",
+        directive = subgraph_kit::sdl::authenticated::apply()
+    )]
+    async fn amount_due(&self, ctx: &Context<'_>) -> Result<Option<Money>> {
         let total = self.total.as_ref().ok_or_else(|| {
             AppError::bad_input("amountDue needs the order's total in the representation")
         })?;
         let payments = self.load_payments(ctx).await?;
-        let collected: i64 = payments
-            .iter()
-            .filter(|p| p.currency == total.currency)
-            .map(Payment::net_collected)
-            .sum();
+        // Summed wide: stored amounts are bounded, but a sum must not be what breaks a read.
+        let collected = checked_sum(
+            payments
+                .iter()
+                .filter(|p| p.currency == total.currency)
+                .map(Payment::net_collected),
+        )
+        .unwrap_or(i64::MAX);
         let due = total.minor().saturating_sub(collected).max(0);
-        Ok(Money::new(due, &total.currency))
+        Ok(Some(Money::new(due, &total.currency)))
     }
 }

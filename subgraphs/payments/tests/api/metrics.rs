@@ -21,7 +21,8 @@ async fn business_metrics_count_authorizations_failures_and_refunded_minor_units
     let app = app().await;
 
     let id = captured_payment(&app, ORDER_ID, 1000).await;
-    authorize(&app, ORDER_ID, 5_000_001, "too-big").await;
+    let other_order = "3f1c8a52-0000-4000-8000-000000000077";
+    authorize(&app, other_order, 5_000_001, "too-big").await;
     refund(&app, &id, 300, "r1").await;
     refund(&app, &id, 200, "r2").await;
     // A replayed refund and a rejected one move no money.

@@ -209,7 +209,8 @@ async fn reusing_a_key_with_different_input_is_refused() {
     );
     assert_eq!(app.count("payments").await, 1);
 
-    let id = captured_payment(&app, ORDER_ID, 1000).await;
+    let another_order = "3f1c8a52-0000-4000-8000-000000000002";
+    let id = captured_payment(&app, another_order, 1000).await;
     refund(&app, &id, 100, "rk").await;
     let other = refund(&app, &id, 200, "rk").await;
     assert_eq!(

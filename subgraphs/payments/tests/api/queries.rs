@@ -44,17 +44,30 @@ async fn payment_query_returns_the_payment_or_null() {
     let bad = app.gql(&q, json!({"id": "x"})).await;
     assert_eq!(error_code(&bad), Some("BAD_USER_INPUT"), "{bad}");
 
-    // Outside `_entities`, an order's payments come through the batch loader.
-    let second = captured_payment(&app, ORDER_ID, 99).await;
+    // Outside `_entities`, an order's payments come through the batch loader: two declined
+    // attempts (over the card limit) on one order, oldest first.
+    let declined = "3f1c8a52-0000-4000-8000-000000000099";
+    let tries: Vec<String> = [
+        authorize(&app, declined, 5_000_001, "try-1").await,
+        authorize(&app, declined, 5_000_001, "try-2").await,
+    ]
+    .iter()
+    .map(|r| {
+        r["data"]["authorizePayment"]["id"]
+            .as_str()
+            .expect("a payment")
+            .to_string()
+    })
+    .collect();
     let nested = app
         .gql(
-            "query($id: ID!) { payment(id: $id) { order { payments { id } } } }",
-            json!({"id": id}),
+            "query($id: ID!) { payment(id: $id) { order { payments { id status } } } }",
+            json!({"id": tries[0]}),
         )
         .await;
     assert_eq!(
         nested["data"]["payment"]["order"]["payments"],
-        json!([{"id": id}, {"id": second}]),
+        json!([{"id": tries[0], "status": "FAILED"}, {"id": tries[1], "status": "FAILED"}]),
         "{nested}"
     );
 }

@@ -1,8 +1,12 @@
 //! Helpers shared by the payments tests.
 
+use payments::domain::provider::Provider;
+use payments::events::Ledger;
 use payments::Payments;
 use serde_json::{json, Value};
-use subgraph_kit::testing::{spawn_app, TestApp};
+use subgraph_kit::events::orders::OrderPlaced;
+use subgraph_kit::testing::{deliver, spawn_app, TestApp};
+use uuid::Uuid;
 
 pub async fn app() -> TestApp {
     spawn_app::<Payments>().await
@@ -13,8 +17,31 @@ pub const PAYMENT_FIELDS: &str = "id order { id } amount { amount currency } \
 
 pub const ORDER_ID: &str = "3f1c8a52-0000-4000-8000-000000000001";
 
-/// Authorize `amount` USD by card for `order_id`; returns the whole response.
+/// What payments does with events, as its consumer runs it.
+pub fn ledger() -> Ledger {
+    Ledger {
+        provider: Provider::default(),
+    }
+}
+
+/// Make payments know order `order_id` of `customer`, `total` USD, as the orders domain's
+/// `OrderPlaced` tells it (an order already known stays as it is).
+pub async fn know_order(app: &TestApp, order_id: &str, total: i64, customer: Uuid) {
+    let event = OrderPlaced {
+        order_id: Uuid::parse_str(order_id).expect("an order id"),
+        customer_id: customer,
+        currency: "USD".into(),
+        total,
+        lines: vec![],
+        placed_at: chrono::Utc::now(),
+    };
+    deliver(&app.pool, &ledger(), &event).await;
+}
+
+/// Authorize `amount` USD by card for `order_id` as staff, the order known to payments with
+/// that total (unless it was known already); returns the whole response.
 pub async fn authorize(app: &TestApp, order_id: &str, amount: i64, key: &str) -> Value {
+    know_order(app, order_id, amount, Uuid::new_v4()).await;
     app.gql(
         &format!(
             "mutation($input: AuthorizePaymentInput!, $key: String!) {{

@@ -1,14 +1,21 @@
 //! SQL for returns and their lines.
 
+pub mod facts;
+
 use crate::domain::{Line, Return, Status};
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgPool};
+use subgraph_kit::events::fulfillment::ItemLine;
+use subgraph_kit::events::returns::{
+    ReturnApproved, ReturnRefunded, ReturnRejected, ReturnRequested,
+};
+use subgraph_kit::events::{outbox, Event};
 use subgraph_kit::{AppError, AppResult};
 use uuid::Uuid;
 
 /// A return with its lines aggregated, so a batch of returns is one statement.
 const SELECT: &str = "SELECT r.id, r.order_id, r.payment_id, r.reason, r.status,
-        r.rejection_reason, r.created_at, array_agg(l.sku ORDER BY l.sku) AS skus,
+        r.rejection_reason, r.created_at, r.customer_id, array_agg(l.sku ORDER BY l.sku) AS skus,
         array_agg(l.quantity ORDER BY l.sku) AS quantities
     FROM returns r JOIN return_lines l ON l.return_id = r.id";
 
@@ -21,6 +28,7 @@ struct ReturnRow {
     status: String,
     rejection_reason: Option<String>,
     created_at: DateTime<Utc>,
+    customer_id: Option<Uuid>,
     skus: Vec<String>,
     quantities: Vec<i32>,
 }
@@ -45,6 +53,7 @@ impl TryFrom<ReturnRow> for Return {
             status,
             rejection_reason: r.rejection_reason,
             created_at: r.created_at,
+            customer_id: r.customer_id,
             lines,
         })
     }
@@ -74,11 +83,22 @@ pub async fn returns_by_payment_ids(pool: &PgPool, ids: &[Uuid]) -> AppResult<Ve
     fetch(pool, "r.payment_id", ids).await
 }
 
-/// Insert a return and its lines.
+fn item_lines(r: &Return) -> Vec<ItemLine> {
+    r.lines
+        .iter()
+        .map(|l| ItemLine {
+            sku: l.sku.clone(),
+            quantity: l.quantity,
+        })
+        .collect()
+}
+
+/// Insert a return and its lines, with its `ReturnRequested` event.
 pub async fn insert_return(conn: &mut PgConnection, r: &Return) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO returns (id, order_id, payment_id, reason, status, rejection_reason, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO returns (id, order_id, payment_id, reason, status, rejection_reason, created_at,
+                              customer_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(r.id)
     .bind(r.order_id)
@@ -87,6 +107,7 @@ pub async fn insert_return(conn: &mut PgConnection, r: &Return) -> AppResult<()>
     .bind(r.status.as_str())
     .bind(&r.rejection_reason)
     .bind(r.created_at)
+    .bind(r.customer_id)
     .execute(&mut *conn)
     .await?;
     let skus: Vec<&str> = r.lines.iter().map(|l| l.sku.as_str()).collect();
@@ -100,6 +121,13 @@ pub async fn insert_return(conn: &mut PgConnection, r: &Return) -> AppResult<()>
     .bind(&quantities)
     .execute(&mut *conn)
     .await?;
+    let event = ReturnRequested {
+        return_id: r.id,
+        order_id: r.order_id,
+        customer_id: r.customer_id,
+        lines: item_lines(r),
+    };
+    outbox::record(conn, &event).await?;
     Ok(())
 }
 
@@ -117,12 +145,49 @@ pub async fn lock_return(conn: &mut PgConnection, id: Uuid) -> AppResult<Option<
     row.map(Return::try_from).transpose()
 }
 
+/// Write back a locked return's new status with its event.
 pub async fn update_status(conn: &mut PgConnection, r: &Return) -> AppResult<()> {
     sqlx::query("UPDATE returns SET status = $2, rejection_reason = $3 WHERE id = $1")
         .bind(r.id)
         .bind(r.status.as_str())
         .bind(&r.rejection_reason)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    let (return_id, order_id) = (r.id, r.order_id);
+    match r.status {
+        Status::Requested => Ok(()),
+        Status::Approved => {
+            let lines = item_lines(r);
+            let event = ReturnApproved {
+                return_id,
+                order_id,
+                lines,
+            };
+            record(conn, &event).await
+        }
+        Status::Rejected => {
+            let reason = r.rejection_reason.clone().unwrap_or_default();
+            let event = ReturnRejected {
+                return_id,
+                order_id,
+                reason,
+            };
+            record(conn, &event).await
+        }
+        Status::Refunded => {
+            record(
+                conn,
+                &ReturnRefunded {
+                    return_id,
+                    order_id,
+                },
+            )
+            .await
+        }
+    }
+}
+
+async fn record<E: Event>(conn: &mut PgConnection, event: &E) -> AppResult<()> {
+    outbox::record(conn, event).await?;
     Ok(())
 }

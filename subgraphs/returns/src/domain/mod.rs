@@ -1,7 +1,11 @@
-//! Return rules: a validated request and the review state machine. No SQL, no GraphQL.
+//! Return rules: a validated request, the review state machine, and who may do what. No
+//! SQL, no GraphQL.
 
+pub mod access;
+mod facts;
 mod request;
 
+pub use facts::{check_return, OrderFacts};
 pub use request::{Line, RequestReturn, Return, Status};
 
 /// Why a request breaks a return rule.

@@ -59,6 +59,9 @@ pub struct Return {
     pub status: Status,
     pub rejection_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The customer who asked for it, the only one who may see it; `None` when staff did.
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
     pub lines: Vec<Line>,
 }
 
@@ -168,6 +171,7 @@ mod tests {
             status: Status::Requested,
             rejection_reason: None,
             created_at: Utc::now(),
+            customer_id: None,
             lines: vec![line("A", 1)],
         }
     }

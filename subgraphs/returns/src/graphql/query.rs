@@ -3,30 +3,38 @@ use super::loaders::ReturnById;
 use super::parse_id;
 use super::types::{Order, Payment, ReturnNode};
 use crate::db;
+use crate::domain::access;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
 use sqlx::PgPool;
+use subgraph_kit::auth::identity;
 use uuid::Uuid;
 
 pub struct Query;
 
 #[Object]
 impl Query {
-    /// A return by id, or null when there is none.
-    #[graphql(name = "return")]
+    /// A return by id, or null when there is none: one's own, or any with `returns:manage`.
+    #[graphql(
+        name = "return",
+        directive = subgraph_kit::sdl::authenticated::apply()
+    )]
     async fn return_(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ReturnNode>> {
+        let who = identity(ctx);
+        who.require_authenticated()?;
         let id = parse_id(&id, "return id")?;
         let loader = ctx.data::<DataLoader<ReturnById>>()?;
-        Ok(loader
-            .load_one(id)
-            .await
-            .map_err(load_failed)?
-            .map(ReturnNode))
+        let found = loader.load_one(id).await.map_err(load_failed)?;
+        if let Some(found) = &found {
+            access::read(who, found.customer_id)?;
+        }
+        Ok(found.map(ReturnNode))
     }
 
     /// Federation: Return representations; unknown or malformed ids give null.
     #[graphql(entity)]
     async fn find_return_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ReturnNode>> {
+        identity(ctx).require_authenticated()?;
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
@@ -45,6 +53,9 @@ impl Query {
             })
             .await
             .map_err(load_failed)?;
+        if let Some(found) = &found {
+            access::read(identity(ctx), found.customer_id)?;
+        }
         Ok(found.map(ReturnNode))
     }
 

@@ -1,12 +1,14 @@
 use super::batch::{load_failed, EntityBatch};
 use super::loaders::{group, ReturnsByOrder, ReturnsByPayment};
 use crate::db;
+use crate::domain::access;
 use crate::domain::{Line, Return, Status};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::sync::Arc;
+use subgraph_kit::auth::identity;
 use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -37,12 +39,13 @@ impl ReturnNode {
         ID(self.0.id.to_string())
     }
 
-    /// The order the goods came from (resolved by the orders subgraph).
-    async fn order(&self) -> Order {
-        Order {
+    /// The order the goods came from (resolved by the orders subgraph; null when it cannot
+    /// be, so an orders outage nulls only this field).
+    async fn order(&self) -> Option<Order> {
+        Some(Order {
             id: self.0.order_id,
             batch: None,
-        }
+        })
     }
 
     /// The payment to refund, if the order was paid (resolved by the payments subgraph).
@@ -75,16 +78,17 @@ impl ReturnNode {
 
 #[derive(SimpleObject)]
 pub struct ReturnLine {
-    pub product: Product,
+    /// The product sent back; null when the catalog cannot describe it.
+    pub product: Option<Product>,
     pub quantity: i32,
 }
 
 impl From<&Line> for ReturnLine {
     fn from(l: &Line) -> Self {
         ReturnLine {
-            product: Product {
+            product: Some(Product {
                 sku: ID(l.sku.clone()),
-            },
+            }),
             quantity: l.quantity,
         }
     }
@@ -110,6 +114,7 @@ async fn returns_of(
     id: Uuid,
     batch: Option<&Arc<EntityBatch>>,
 ) -> Result<Vec<ReturnNode>> {
+    let visible = access::visible(identity(ctx))?;
     let batch = batch.map(|b| match owner {
         Owner::Order => &b.order_returns,
         Owner::Payment => &b.payment_returns,
@@ -146,6 +151,7 @@ async fn returns_of(
     Ok(returns
         .unwrap_or_default()
         .into_iter()
+        .filter(|r| visible.allows(r.customer_id))
         .map(ReturnNode)
         .collect())
 }
@@ -163,9 +169,14 @@ impl Order {
         ID(self.id.to_string())
     }
 
-    /// Returns of this order, oldest first.
-    async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<ReturnNode>> {
-        returns_of(ctx, Owner::Order, self.id, self.batch.as_ref()).await
+    /// Returns of this order, oldest first: a customer sees the ones they asked for, staff
+    /// with `returns:manage` all. Null only when they cannot be read (the order's other
+    /// fields still answer).
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
+    async fn returns(&self, ctx: &Context<'_>) -> Result<Option<Vec<ReturnNode>>> {
+        returns_of(ctx, Owner::Order, self.id, self.batch.as_ref())
+            .await
+            .map(Some)
     }
 }
 
@@ -182,8 +193,12 @@ impl Payment {
         ID(self.id.to_string())
     }
 
-    /// Returns against this payment, oldest first.
-    async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<ReturnNode>> {
-        returns_of(ctx, Owner::Payment, self.id, self.batch.as_ref()).await
+    /// Returns against this payment, oldest first (who sees which: as `Order.returns`).
+    /// Null only when they cannot be read.
+    #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
+    async fn returns(&self, ctx: &Context<'_>) -> Result<Option<Vec<ReturnNode>>> {
+        returns_of(ctx, Owner::Payment, self.id, self.batch.as_ref())
+            .await
+            .map(Some)
     }
 }

@@ -1,7 +1,12 @@
 use crate::support::*;
 use futures::future::join_all;
+use returns::events::Desk;
 use serde_json::json;
-use subgraph_kit::testing::error_code;
+use subgraph_kit::events::fulfillment::{ItemLine, ShipmentDelivered};
+use subgraph_kit::events::orders::OrderPlaced;
+use subgraph_kit::events::payments::PaymentRefunded;
+use subgraph_kit::testing::{customer_token, deliver, error_code};
+use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn request_return_records_a_requested_return_with_its_lines() {
@@ -56,11 +61,9 @@ async fn invalid_requests_are_rejected_and_write_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_approved_return_can_be_marked_refunded() {
+async fn an_approved_return_becomes_refunded_when_payments_refunds_it() {
     let app = app().await;
     let id = requested(&app, ORDER_ID, Some(PAYMENT_ID)).await;
-    let early = review(&app, "markReturnRefunded", &id, None).await;
-    assert_eq!(error_code(&early), Some("CONFLICT"), "{early}");
     let approved = review(&app, "approveReturn", &id, None).await;
     assert_eq!(
         approved["data"]["approveReturn"]["status"], "APPROVED",
@@ -70,10 +73,33 @@ async fn an_approved_return_can_be_marked_refunded() {
     assert_eq!(error_code(&again), Some("CONFLICT"), "{again}");
     let reject = review(&app, "rejectReturn", &id, Some("too late")).await;
     assert_eq!(error_code(&reject), Some("CONFLICT"), "{reject}");
-    let refunded = review(&app, "markReturnRefunded", &id, None).await;
+    // No client marks it refunded: payments' refund does.
+    let manual = review(&app, "markReturnRefunded", &id, None).await;
+    let unknown = manual["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(unknown.contains("Unknown field"), "{manual}");
+    let refunded = PaymentRefunded {
+        payment_id: Uuid::parse_str(PAYMENT_ID).unwrap(),
+        order_id: Uuid::parse_str(ORDER_ID).unwrap(),
+        amount: 100,
+        currency: "USD".into(),
+        refunded_total: 100,
+        return_id: Some(Uuid::parse_str(&id).unwrap()),
+    };
+    deliver(&app.pool, &Desk, &refunded).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM returns WHERE id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("row");
+    assert_eq!(status, "REFUNDED");
+    let types: Vec<String> =
+        sqlx::query_scalar("SELECT envelope->>'type' FROM outbox ORDER BY seq")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(
-        refunded["data"]["markReturnRefunded"]["status"], "REFUNDED",
-        "{refunded}"
+        types,
+        vec!["ReturnRequested", "ReturnApproved", "ReturnRefunded"]
     );
     let missing = review(
         &app,
@@ -83,6 +109,68 @@ async fn an_approved_return_can_be_marked_refunded() {
     )
     .await;
     assert_eq!(error_code(&missing), Some("NOT_FOUND"), "{missing}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_return_must_fit_what_was_delivered_to_the_requester() {
+    let app = app().await;
+    let (ada, eve) = (Uuid::new_v4(), Uuid::new_v4());
+    let order = Uuid::new_v4();
+    let ask = |who: Uuid, order: Uuid, sku: &str, quantity: i32| {
+        let vars = json!({
+            "input": {"orderId": order, "reason": "broken",
+                      "lines": [{"sku": sku, "quantity": quantity}]},
+            "key": Uuid::new_v4().to_string(),
+        });
+        let app = &app;
+        async move {
+            app.gql_as(
+                Some(&customer_token(who)),
+                "mutation($input: RequestReturnInput!, $key: String!) {
+                   requestReturn(input: $input, idempotencyKey: $key) { id } }",
+                vars,
+            )
+            .await
+            .1
+        }
+    };
+    let unknown = ask(ada, order, "SKU-0001", 1).await;
+    assert_eq!(error_code(&unknown), Some("NOT_YET_KNOWN"), "{unknown}");
+    let placed = OrderPlaced {
+        order_id: order,
+        customer_id: ada,
+        currency: "USD".into(),
+        total: 1000,
+        lines: vec![],
+        placed_at: chrono::Utc::now(),
+    };
+    deliver(&app.pool, &Desk, &placed).await;
+    let never_shipped = ask(ada, order, "SKU-0001", 1).await;
+    assert_eq!(
+        error_code(&never_shipped),
+        Some("BAD_USER_INPUT"),
+        "{never_shipped}"
+    );
+    let delivered = ShipmentDelivered {
+        shipment_id: Uuid::new_v4(),
+        order_id: order,
+        lines: vec![ItemLine {
+            sku: "SKU-0001".into(),
+            quantity: 2,
+        }],
+        order_delivered: true,
+    };
+    deliver(&app.pool, &Desk, &delivered).await;
+    let theirs = ask(eve, order, "SKU-0001", 1).await;
+    assert_eq!(error_code(&theirs), Some("FORBIDDEN"), "{theirs}");
+    for (sku, quantity) in [("SKU-0001", 99), ("BOGUS", 1)] {
+        let res = ask(ada, order, sku, quantity).await;
+        assert_eq!(error_code(&res), Some("BAD_USER_INPUT"), "{sku}: {res}");
+    }
+    assert!(ask(ada, order, "SKU-0001", 2).await["errors"].is_null());
+    let again = ask(ada, order, "SKU-0001", 1).await;
+    assert_eq!(error_code(&again), Some("BAD_USER_INPUT"), "{again}");
+    assert_eq!(app.count("returns").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -97,3 +97,19 @@ async fn seed_loads_the_demo_returns_once() {
         json!([{"product": {"sku": ids::product_sku(p)}, "quantity": q}])
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn created_at_reads_back_exactly_as_the_mutation_answered() {
+    let app = app().await;
+    for n in 0..20 {
+        let made = request(&app, input(ORDER_ID, None, 1), &format!("ts-{n}")).await;
+        let made = &made["data"]["requestReturn"];
+        let q = "query($id: ID!) { return(id: $id) { createdAt } }";
+        let read = app.gql(q, json!({"id": made["id"]})).await;
+        assert!(made["createdAt"].is_string(), "{made}");
+        assert_eq!(
+            read["data"]["return"]["createdAt"], made["createdAt"],
+            "{read}"
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! What orders does with other domains' events (the consumer `orders`): payments and
+//! deliveries move its orders through their life, and registrations tell it which customers
+//! exist (what `placeOrder` is checked against).
+
+use crate::db::{customers, orders};
+use crate::domain::Transition;
+use sqlx::{PgConnection, PgPool};
+use std::sync::Arc;
+use subgraph_kit::events::customers::CustomerRegistered;
+use subgraph_kit::events::fulfillment::{ShipmentDelivered, StockRejected};
+use subgraph_kit::events::payments::{PaymentAuthorized, PaymentFailed};
+use subgraph_kit::events::{async_trait, Envelope, Handler, HandlerError, Subscription};
+use subgraph_kit::AppError;
+use uuid::Uuid;
+
+/// The durable consumer orders runs.
+pub fn subscriptions(_pool: &PgPool) -> Vec<Subscription> {
+    vec![Subscription {
+        name: "orders",
+        events: vec![
+            ("customers", "CustomerRegistered"),
+            ("payments", "PaymentAuthorized"),
+            ("payments", "PaymentFailed"),
+            ("fulfillment", "StockRejected"),
+            ("fulfillment", "ShipmentDelivered"),
+        ],
+        handler: Arc::new(Lifecycle),
+    }]
+}
+
+/// Moves orders on payment and delivery events, and learns the customers registered.
+pub struct Lifecycle;
+
+#[async_trait]
+impl Handler for Lifecycle {
+    async fn handle(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), HandlerError> {
+        let (order_id, transition) = match event.event_type.as_str() {
+            "CustomerRegistered" => {
+                let e: CustomerRegistered = event.decode()?;
+                return customers::learn(tx, &[e.customer_id])
+                    .await
+                    .map_err(|err| HandlerError(err.to_string()));
+            }
+            "PaymentAuthorized" => {
+                let e: PaymentAuthorized = event.decode()?;
+                let payment_id = e.payment_id;
+                (e.order_id, Transition::Pay { payment_id })
+            }
+            "PaymentFailed" => (
+                event.decode::<PaymentFailed>()?.order_id,
+                Transition::Abandon,
+            ),
+            "StockRejected" => (
+                event.decode::<StockRejected>()?.order_id,
+                Transition::Cancel,
+            ),
+            "ShipmentDelivered" => {
+                let e: ShipmentDelivered = event.decode()?;
+                if !e.order_delivered {
+                    return Ok(());
+                }
+                (e.order_id, Transition::Fulfil)
+            }
+            _ => return Ok(()),
+        };
+        apply(tx, order_id, transition).await
+    }
+}
+
+/// Apply an event's transition. One the order's status does not allow is a fact that came
+/// too late (a payment authorized for an order cancelled meanwhile: payments voids it on
+/// `OrderCancelled`), logged and dropped; an unknown order is retried, then dead-lettered.
+async fn apply(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    transition: Transition,
+) -> Result<(), HandlerError> {
+    match orders::transition(tx, order_id, transition).await {
+        Ok(_) => Ok(()),
+        Err(AppError::Conflict(why)) => {
+            tracing::info!(order = %order_id, %why, "event does not move the order");
+            Ok(())
+        }
+        Err(err) => Err(HandlerError(err.to_string())),
+    }
+}

@@ -1,0 +1,140 @@
+//! Following an order live through the gateway (GraphQL over SSE): the order as it is, then
+//! each status change in order, with its payments and shipments resolved by their subgraphs for
+//! every event; only the order's customer (or staff) may follow it.
+
+use crate::support::{data, Options, Platform};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use subgraph_kit::ids;
+use subgraph_kit::testing::TestDb;
+
+const FOLLOW: &str = "subscription($id: ID!) {
+  orderStatusChanged(orderId: $id) {
+    id status
+    payments { status }
+    shipments { status }
+  }
+}";
+const PLACE: &str = "mutation($input: PlaceOrderInput!, $key: String!) {
+  placeOrder(input: $input, idempotencyKey: $key) { id }
+}";
+
+/// An SSE stream of GraphQL results from the gateway.
+struct Follow {
+    lines: BufReader<reqwest::blocking::Response>,
+}
+
+impl Follow {
+    fn open(platform: &Platform, token: &str, query: &str, variables: Value) -> Follow {
+        let response = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .expect("HTTP client")
+            .post(platform.graphql_url("gateway"))
+            .bearer_auth(token)
+            .header("accept", "text/event-stream")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .expect("subscribe through the gateway");
+        assert_eq!(response.status(), 200);
+        Follow {
+            lines: BufReader::new(response),
+        }
+    }
+
+    /// The next `next` event's result (`None` at `complete` or the end of the stream).
+    fn next(&mut self) -> Option<Value> {
+        let (mut event, mut payload) = (String::new(), String::new());
+        loop {
+            let mut line = String::new();
+            if self.lines.read_line(&mut line).expect("read the stream") == 0 {
+                return None;
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(e) = line.strip_prefix("event:") {
+                event = e.trim().to_string();
+            } else if let Some(d) = line.strip_prefix("data:") {
+                payload.push_str(d.trim_start());
+            } else if line.is_empty() && !event.is_empty() {
+                if event == "complete" {
+                    return None;
+                }
+                return Some(serde_json::from_str(&payload).expect("an event is JSON"));
+            }
+        }
+    }
+}
+
+fn staff_call(platform: &Platform, token: &str, query: &str, variables: Value) -> Value {
+    let (status, body) = platform.gql_as("gateway", Some(token), query, variables);
+    assert_eq!(status, 200, "{body:#}");
+    assert!(body.get("errors").is_none(), "{body:#}");
+    body
+}
+
+#[test]
+fn a_customer_follows_their_order_and_sees_each_status_change_in_order() {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let db = runtime.block_on(TestDb::create());
+    let dir = std::env::temp_dir().join(format!("cc-live-{}", uuid::Uuid::new_v4()));
+    let platform = Platform::start(Options {
+        database_url: Some(&db.url),
+        data_dir: &dir,
+    });
+    let customer_id = ids::customer_id(0);
+    let customer = platform.token(&["--customer", &customer_id.to_string()]);
+    let key = uuid::Uuid::new_v4().to_string();
+    let sku = ids::product_sku(0);
+    let input = json!({ "customerId": customer_id, "currency": "USD",
+        "lines": [{ "sku": sku, "quantity": 1 }] });
+    let placed = staff_call(
+        &platform,
+        &customer,
+        PLACE,
+        json!({ "input": input, "key": key }),
+    );
+    let order = data(&placed)["placeOrder"]["id"].clone();
+
+    // The lifecycle moves the order by itself (stock, payment, carrier): the stream starts
+    // with the order as it is (PLACED, or already further) and shows each change in order.
+    let mut follow = Follow::open(&platform, &customer, FOLLOW, json!({ "id": order }));
+    let mut seen: Vec<Value> = Vec::new();
+    while let Some(event) = follow.next() {
+        let change = data(&event)["orderStatusChanged"].clone();
+        assert_eq!(change["id"], order, "{event:#}");
+        let done = change["status"] == "FULFILLED";
+        seen.push(change);
+        if done {
+            break;
+        }
+    }
+    let statuses: Vec<&str> = seen.iter().filter_map(|c| c["status"].as_str()).collect();
+    let order_of = |s: &str| ["PLACED", "PAID", "FULFILLED"].iter().position(|x| *x == s);
+    let ranks: Vec<Option<usize>> = statuses.iter().map(|s| order_of(s)).collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] < w[1]) && ranks.iter().all(Option::is_some),
+        "each change once, in order: {statuses:?}"
+    );
+    let fulfilled = seen.last().expect("the FULFILLED change");
+    assert_eq!(fulfilled["status"], "FULFILLED", "{seen:#?}");
+    assert_eq!(
+        fulfilled["shipments"],
+        json!([{ "status": "DELIVERED" }]),
+        "{seen:#?}"
+    );
+    assert_eq!(
+        fulfilled["payments"].as_array().map(Vec::len),
+        Some(1),
+        "{seen:#?}"
+    );
+
+    // Another customer may not follow it; anonymous callers are stopped at the gateway.
+    let other = platform.token(&["--customer", &ids::customer_id(1).to_string()]);
+    let mut refused = Follow::open(&platform, &other, FOLLOW, json!({ "id": order }));
+    let answer = refused.next().expect("a refusal");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{answer:#}"
+    );
+    assert!(refused.next().is_none(), "the refused stream completes");
+}
