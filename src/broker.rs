@@ -1,11 +1,11 @@
-//! The event broker when none is configured: `nats-server -js` from PATH, on a free local
-//! port, its JetStream store under the data directory, stopped with the platform. Without a
+//! The event broker when none is configured: `nats-server -js` from PATH, on a port it picks
+//! itself, its JetStream store under the data directory, stopped with the platform. Without a
 //! `nats-server` the platform still serves, but events stay in each subgraph's outbox and
 //! orders do not move on by themselves (the README says so).
 
 use crate::launcher::say;
 use anyhow::Context;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,13 +37,20 @@ impl Broker {
         let store = data_dir.join("nats");
         std::fs::create_dir_all(&store)
             .with_context(|| format!("cannot create {}", store.display()))?;
-        // A free port now; a race with another process is caught by the readiness wait.
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        // The server picks its own port (`-p -1`) and writes it to a ports file: a port chosen
+        // here and released could be taken first by another process, even another platform's
+        // nats-server, and then this platform would share that broker's events.
+        let ports_dir = data_dir.join("nats-ports");
+        let _ = std::fs::remove_dir_all(&ports_dir);
+        std::fs::create_dir_all(&ports_dir)
+            .with_context(|| format!("cannot create {}", ports_dir.display()))?;
         let log = std::fs::File::create(data_dir.join("nats.log"))?;
         let mut command = Command::new(&exe);
         command
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .args(["-js", "-a", "127.0.0.1", "-p", "-1", "-sd"])
             .arg(&store)
+            .arg("--ports_file_dir")
+            .arg(&ports_dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
@@ -53,11 +60,15 @@ impl Broker {
             .with_context(|| format!("cannot start {}", exe.display()))?;
         let mut broker = Broker {
             child,
-            url: format!("nats://127.0.0.1:{port}"),
+            url: String::new(),
         };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let deadline = Instant::now() + STARTUP;
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        let addr = loop {
+            if let Some(addr) = client_addr(&ports_dir) {
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    break addr;
+                }
+            }
             if Instant::now() > deadline || broker.child.try_wait()?.is_some() {
                 broker.stop();
                 anyhow::bail!(
@@ -66,7 +77,8 @@ impl Broker {
                 );
             }
             std::thread::sleep(Duration::from_millis(100));
-        }
+        };
+        broker.url = format!("nats://{addr}");
         // For `crowdcrunch events ...` (the operator's dead-letter commands).
         std::fs::write(crate::events_cli::url_file(data_dir), &broker.url)?;
         say(&format!(
@@ -94,6 +106,20 @@ impl Broker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The client address in the ports file nats-server writes into `dir` (named after its
+/// executable and pid: `{"nats":["nats://127.0.0.1:PORT"]}`), once written.
+fn client_addr(dir: &Path) -> Option<SocketAddr> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let text = std::fs::read_to_string(entry.path()).ok()?;
+        let ports: serde_json::Value = serde_json::from_str(&text).ok()?;
+        ports["nats"][0]
+            .as_str()?
+            .strip_prefix("nats://")?
+            .parse()
+            .ok()
+    })
 }
 
 /// As for the services: the kernel stops the broker if the launcher dies without doing so.

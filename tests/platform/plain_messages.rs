@@ -6,7 +6,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,9 +24,7 @@ struct Subgraph {
 
 impl Subgraph {
     fn start(database_url: &str, rust_log: &str) -> Subgraph {
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port");
+        let addr = crate::support::free_addr();
         let mut child = Command::new(env!("CARGO_BIN_EXE_crowdcrunch"))
             .args(["subgraph", "customers"])
             .env("DATABASE_URL", database_url)

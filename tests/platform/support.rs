@@ -34,9 +34,32 @@ pub struct Platform {
     admin: String,
 }
 
-fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local address")
+/// A port nothing else will take before the launcher binds it. An ephemeral port (bind to
+/// port 0, then release) is not: the platforms of this binary start side by side, and the
+/// kernel hands the same released port to the next bind(0) or connect() — another launcher's
+/// gateway, nats-server or database client — so a test once talked to another platform's
+/// orders subgraph. Ports below the kernel's ephemeral range (32768–60999 by default) are never
+/// handed out by bind(0) or connect(); a counter shared by this binary's tests keeps them apart,
+/// and a start offset taken from the pid keeps two test binaries apart.
+pub fn free_addr() -> SocketAddr {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(613) % COUNT,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..COUNT {
+        let port = FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % COUNT;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port as u16));
+        if TcpListener::bind(addr).is_ok() {
+            return addr;
+        }
+    }
+    panic!("no free port in {FIRST}..{}", FIRST + COUNT)
 }
 
 fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
