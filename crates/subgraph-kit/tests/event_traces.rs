@@ -1,6 +1,7 @@
-//! One trace from the request to the consumer: the consumer handles an event in a span whose
-//! parent is the span of the request that recorded it, and its SQL and the events it records in
-//! turn belong to that same trace. Spans are collected in-process as an OTLP exporter gets them.
+//! One trace from the request to the consumer: the relay publishes an event in a span whose
+//! parent is the span of the request that recorded it, the consumer handles it in a span whose
+//! parent is the publish span, and its SQL and the events it records in turn belong to that
+//! same trace. Spans are collected in-process as an OTLP exporter gets them.
 //!
 //! A test binary of its own: the subscriber is the process's global one, as in a subgraph. (A
 //! thread-scoped one, among the other events tests' threads, sometimes missed sqlx's statement
@@ -126,8 +127,16 @@ async fn the_consumer_continues_the_trace_of_the_request_that_recorded_the_event
         collected.find(|s| s.name == "process ThingHappened")
     })
     .await;
+    // request → publish (the relay) → process (the consumer), one trace.
+    let publish = collected
+        .find(|s| s.name == "publish ThingHappened")
+        .expect("the relay's publish span");
+    assert_eq!(publish.span_context.trace_id().to_string(), trace_id);
+    assert_eq!(publish.parent_span_id.to_string(), request_span);
+    assert_eq!(publish.span_kind, SpanKind::Producer);
+    assert_eq!(text(&publish, "messaging.message.id"), sent.id.to_string());
     assert_eq!(process.span_context.trace_id().to_string(), trace_id);
-    assert_eq!(process.parent_span_id.to_string(), request_span);
+    assert_eq!(process.parent_span_id, publish.span_context.span_id());
     assert_eq!(process.span_kind, SpanKind::Consumer);
     assert_eq!(text(&process, "messaging.message.id"), sent.id.to_string());
     assert_eq!(text(&process, "event.outcome"), "applied");

@@ -267,7 +267,14 @@ impl<H: Handler> Consumer<H> {
             event.attempt = attempt,
             event.outcome = tracing::field::Empty,
         );
-        if let Some(traceparent) = &envelope.traceparent {
+        // The relay's publish span (in the message's header) when it had one, else the request
+        // that recorded the event.
+        let header = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("traceparent"))
+            .map(|v| v.as_str());
+        if let Some(traceparent) = header.or(envelope.traceparent.as_deref()) {
             // Before the span's first entry: the parent is fixed when it starts.
             let _ = span.set_parent(context_from_traceparent(traceparent));
         }

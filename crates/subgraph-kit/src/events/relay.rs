@@ -2,8 +2,11 @@
 
 use super::{Bus, Envelope, EventError};
 use async_nats::header::{HeaderMap, NATS_MESSAGE_ID};
+use crowdcrunch_telemetry::propagation::{context_from_traceparent, current_traceparent};
 use sqlx::PgPool;
 use std::time::Duration;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use uuid::Uuid;
 
 /// Rows published per round trip: acks are awaited together, so a bigger batch is faster, and
@@ -15,6 +18,24 @@ const IDLE_POLL: Duration = Duration::from_millis(100);
 
 /// Wait after a failure (broker or database down) before trying again.
 const RETRY: Duration = Duration::from_secs(1);
+
+/// The span of publishing one event, a child of the request that recorded it.
+fn publish_span(envelope: &Envelope, subject: &str) -> tracing::Span {
+    let span = tracing::info_span!(
+        "event.publish",
+        otel.name = %format!("publish {}", envelope.event_type),
+        otel.kind = "producer",
+        messaging.system = "nats",
+        messaging.operation.type = "send",
+        messaging.destination.name = %subject,
+        messaging.message.id = %envelope.id,
+    );
+    if let Some(traceparent) = &envelope.traceparent {
+        // Before the span's first entry: the parent is fixed when it starts.
+        let _ = span.set_parent(context_from_traceparent(traceparent));
+    }
+    span
+}
 
 /// Publishes one service's outbox.
 #[derive(Clone)]
@@ -47,16 +68,25 @@ impl Relay {
         let mut acks = Vec::with_capacity(rows.len());
         for (id, stored) in &rows {
             let envelope: Envelope = serde_json::from_value(stored.clone())?;
+            let subject = self.bus.subject(&envelope);
+            let span = publish_span(&envelope, &subject);
             let mut headers = HeaderMap::new();
             headers.insert(NATS_MESSAGE_ID, id.to_string().as_str());
-            if let Some(traceparent) = &envelope.traceparent {
+            // The consumer's span continues the publish span, which continues the request
+            // that recorded the event: one trace shows request → publish → process. Without a
+            // trace exporter there is no span context and the recorded one is passed on.
+            let traceparent = span
+                .in_scope(current_traceparent)
+                .or_else(|| envelope.traceparent.clone());
+            if let Some(traceparent) = &traceparent {
                 headers.insert("traceparent", traceparent.as_str());
             }
             let payload = serde_json::to_vec(&envelope)?;
             let ack = self
                 .bus
                 .jetstream
-                .publish_with_headers(self.bus.subject(&envelope), headers, payload.into())
+                .publish_with_headers(subject, headers, payload.into())
+                .instrument(span)
                 .await
                 .map_err(EventError::nats)?;
             acks.push(ack);
