@@ -172,6 +172,7 @@ impl Verifier {
             return Err(AuthError::Malformed("longer than 16 KiB"));
         }
         let header = jsonwebtoken::decode_header(token)?;
+        refuse_critical_extensions(token)?;
         let Some((_, validation)) = self
             .inner
             .validations
@@ -234,16 +235,40 @@ fn validation(cfg: &VerifierConfig, alg: Algorithm) -> Validation {
     let mut v = Validation::new(alg);
     v.leeway = cfg.leeway_s;
     v.validate_nbf = true;
-    v.set_required_spec_claims(&["exp"]);
+    // A configured issuer or audience must be in the token, not only right when present: a
+    // token minted for another service without `aud` is not one for us.
+    let mut required = vec!["exp"];
     if let Some(iss) = &cfg.issuer {
         v.set_issuer(&[iss]);
+        required.push("iss");
     }
     if cfg.audiences.is_empty() {
         v.validate_aud = false;
     } else {
         v.set_audience(&cfg.audiences);
+        required.push("aud");
     }
+    v.set_required_spec_claims(&required);
     v
+}
+
+/// RFC 7515 §4.1.11: a header naming extensions in `crit` that the recipient does not
+/// understand must be refused, and we understand none. `jsonwebtoken` does not look at `crit`,
+/// so the header is read here (it decoded once already, so it is base64url JSON).
+fn refuse_critical_extensions(token: &str) -> Result<(), AuthError> {
+    use base64::Engine;
+    let encoded = token.split('.').next().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| AuthError::Malformed("not base64url"))?;
+    let header: Map<String, Value> = serde_json::from_slice(&bytes)
+        .map_err(|_| AuthError::Malformed("a part is not the expected JSON"))?;
+    if header.contains_key("crit") {
+        return Err(AuthError::Malformed(
+            "critical header extensions are not supported",
+        ));
+    }
+    Ok(())
 }
 
 /// Loads the key set and swaps it in; a failure leaves the last good set in place.

@@ -8,11 +8,12 @@ use crate::readiness::{self, Readiness};
 use crate::{AppError, ServiceConfig};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Extension, FromRequest, FromRequestParts, Request, State};
-use axum::http::header::{AUTHORIZATION, UPGRADE};
-use axum::http::HeaderMap;
+use axum::extract::{Extension, FromRequestParts, Request, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, UPGRADE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -68,7 +69,7 @@ pub enum RunError {
     Auth(#[from] crowdcrunch_auth::AuthError),
 }
 
-/// Routes shared by every subgraph: GraphQL at `/graphql` (POST, GET for queries, and a
+/// Routes shared by every subgraph: GraphQL at `/graphql` (POST as JSON, and GET for a
 /// WebSocket upgrade for subscriptions), `/health` (the process is up: liveness) and `/ready`
 /// (the database, and any other dependency [`Readiness`] names, answers: readiness).
 pub fn graphql_router<Q, M, S>(schema: Schema<Q, M, S>, readiness: impl Into<Readiness>) -> Router
@@ -87,12 +88,20 @@ where
         .route("/ready", get(readiness::ready).with_state(readiness.into()))
 }
 
-/// Execute a GraphQL request (or batch) as the caller [`authenticate`] identified.
+/// Largest request body a subgraph reads: the gateway's own limit, which no plan it sends
+/// comes near.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
+/// `POST /graphql`: one GraphQL request as `application/json`, executed as the caller
+/// [`authenticate`] identified. Anything else is refused before any work, with a coded JSON
+/// error: another content type (415: a browser sends `text/plain` or a form cross-site without
+/// a preflight), a body over [`MAX_BODY_BYTES`] (413), a batch or a body that is not one
+/// request (400: the gateway never batches).
 async fn graphql<Q, M, S>(
     State(schema): State<Schema<Q, M, S>>,
     identity: Option<Extension<Identity>>,
     headers: HeaderMap,
-    request: GraphQLBatchRequest,
+    body: Body,
 ) -> Response
 where
     Q: ObjectType + 'static,
@@ -106,13 +115,71 @@ where
         None if headers.contains_key(AUTHORIZATION) => return refuse("not_configured"),
         None => Identity::ANONYMOUS,
     };
-    let request = request.into_inner().data(identity);
-    GraphQLResponse(schema.execute_batch(request).await).into_response()
+    let request = match read_request(&headers, body).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    GraphQLResponse::from(schema.execute(request.data(identity)).await).into_response()
 }
 
-/// `GET /graphql`: a query, or a WebSocket upgrade (`graphql-transport-ws`, or the legacy
-/// `graphql-ws`) for subscriptions, run as the caller the upgrade request's token names (the
-/// gateway forwards it); the same refusal as [`graphql`] for a token without the layer.
+/// The one JSON request in `body`, or the coded refusal to send instead.
+async fn read_request(headers: &HeaderMap, body: Body) -> Result<async_graphql::Request, Response> {
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as Content-Type: application/json",
+            "UNSUPPORTED_MEDIA_TYPE",
+        ));
+    }
+    let too_large = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is over 2 MiB",
+            "PAYLOAD_TOO_LARGE",
+        )
+    };
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    serde_json::from_slice(&bytes).map_err(|err| {
+        // Where, never what: the message must not echo the client's input.
+        let message = if bytes.trim_ascii_start().starts_with(b"[") {
+            "batched requests are not supported: send one request".to_string()
+        } else {
+            format!(
+                "the body is not one GraphQL request in JSON (line {}, column {})",
+                err.line(),
+                err.column()
+            )
+        };
+        refusal(StatusCode::BAD_REQUEST, &message, "BAD_REQUEST")
+    })
+}
+
+/// A coded GraphQL error response that ran nothing.
+fn refusal(status: StatusCode, message: &str, code: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// `GET /graphql`: a WebSocket upgrade (`graphql-transport-ws`, or the legacy `graphql-ws`)
+/// for subscriptions, run as the caller the upgrade request's token names (the gateway
+/// forwards it); the same refusal as [`graphql`] for a token without the layer. Plain GETs
+/// are refused (405): the gateway POSTs, and a GET is a request any page can make a browser
+/// send.
 async fn graphql_get<Q, M, S>(
     State(schema): State<Schema<Q, M, S>>,
     identity: Option<Extension<Identity>>,
@@ -125,10 +192,15 @@ where
     S: SubscriptionType + 'static,
 {
     if !headers.contains_key(UPGRADE) {
-        return match GraphQLBatchRequest::from_request(request, &()).await {
-            Ok(batch) => graphql(State(schema), identity, headers, batch).await,
-            Err(rejection) => rejection.into_response(),
-        };
+        let mut refused = refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "POST the request (GET serves only WebSocket subscriptions)",
+            "METHOD_NOT_ALLOWED",
+        );
+        refused
+            .headers_mut()
+            .insert(ALLOW, axum::http::HeaderValue::from_static("GET, POST"));
+        return refused;
     }
     let identity = match identity {
         Some(Extension(identity)) => identity,

@@ -30,7 +30,8 @@ pub(super) async fn graphql_post(
 ) -> Response {
     let request = decode::post(&state.csrf, &headers, body, state.body_limit).await;
     if sse::wanted(&headers) {
-        return sse::respond(state.session(), &headers, request, peer.map(|p| p.0 .0)).await;
+        let peer = peer.map(|p| p.0 .0);
+        return sse::respond(state.session(), &headers, request, peer, false).await;
     }
     serve(&state, &headers, request, false).await
 }
@@ -53,7 +54,9 @@ pub(super) async fn graphql_get(State(state): State<AppState>, request: Request)
         return Redirect::temporary("/playground").into_response();
     }
     if sse::wanted(&headers) {
-        return sse::respond(state.session(), &headers, decode::params(params), peer).await;
+        // Over GET as over plain HTTP: no mutation (a cross-site link could send it).
+        let request = decode::params(params);
+        return sse::respond(state.session(), &headers, request, peer, true).await;
     }
     serve(&state, &headers, decode::params(params), true).await
 }

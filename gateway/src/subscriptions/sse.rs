@@ -30,14 +30,16 @@ pub(crate) fn wanted(headers: &http::HeaderMap) -> bool {
         .any(|v| v.to_str().is_ok_and(|a| a.contains(EVENT_STREAM)))
 }
 
-/// Answers a decoded (or refused) request that asked for an event stream.
+/// Answers a decoded (or refused) request that asked for an event stream;
+/// `via_get` refuses a mutation as a plain GET does (405).
 pub(crate) async fn respond(
     session: Session,
     headers: &http::HeaderMap,
     request: Result<GraphQLRequest, RequestFailure>,
     peer: Option<SocketAddr>,
+    via_get: bool,
 ) -> Response {
-    match open(&session, headers, request, peer).await {
+    match open(&session, headers, request, peer, via_get).await {
         Ok(body) => {
             let mut response = Response::new(body);
             let h = response.headers_mut();
@@ -62,6 +64,7 @@ async fn open(
     headers: &http::HeaderMap,
     request: Result<GraphQLRequest, RequestFailure>,
     peer: Option<SocketAddr>,
+    via_get: bool,
 ) -> Result<Body, Outcome> {
     if !session.hub.config.enabled {
         return Err(RequestFailure::new(400, "subscriptions are disabled", codes::DISABLED).into());
@@ -81,7 +84,7 @@ async fn open(
         return Err(too_many());
     }
     let keepalive = Duration::from_millis(session.hub.config.keepalive_ms.max(100));
-    match start(session, request, &who).await? {
+    match start(session, request, &who, via_get).await? {
         Started::Single(outcome) if outcome.status != 200 => Err(outcome),
         Started::Single(outcome) => {
             let chunks = [next(&outcome.response.into_json()), complete()];

@@ -33,13 +33,14 @@ pub enum Started {
     Stream(Box<EventStream>),
 }
 
-/// Prepares `req` for `who`. A query or mutation runs at once; a
-/// subscription is checked and planned, and opens its subgraph side when
-/// first polled.
+/// Prepares `req` for `who`. A query or mutation runs at once (a mutation
+/// refused `via_get`, as over plain HTTP); a subscription is checked and
+/// planned, and opens its subgraph side when first polled.
 pub async fn start(
     session: &Session,
     mut req: GraphQLRequest,
     who: &Who,
+    via_get: bool,
 ) -> Result<Started, RequestFailure> {
     let engine = session.engine();
     let deadline = Instant::now() + session.request_timeout;
@@ -60,7 +61,7 @@ pub async fn start(
         let outcome = engine
             .execute(
                 req,
-                false,
+                via_get,
                 &who.forward,
                 &who.identity,
                 &session.http,

@@ -341,7 +341,7 @@ async fn subscription(
     request: GraphQLRequest,
     out: mpsc::Sender<Out>,
 ) {
-    let started = match stream::start(&session, request, &who).await {
+    let started = match stream::start(&session, request, &who, false).await {
         Ok(started) => started,
         Err(failure) => {
             let _ = out.send(Out::Error(id, failure.errors)).await;

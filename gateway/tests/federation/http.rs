@@ -29,6 +29,22 @@ async fn get_runs_queries_but_not_mutations() {
         .await
         .unwrap();
     assert_eq!(res.status(), 405);
+    // Asking for an event stream (GraphQL over SSE) changes nothing: a GET is a simple
+    // cross-site request, so it never runs a mutation.
+    let res = shop
+        .http()
+        .get(&shop.url)
+        .header("accept", "text/event-stream")
+        .query(&[("query", "mutation { createUser(name: \"Z\") { id } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
     assert!(shop.log.entries().is_empty());
 }
 

@@ -2,6 +2,8 @@
 
 #[path = "api/entities.rs"]
 mod entities;
+#[path = "api/http.rs"]
+mod http;
 #[path = "api/idempotency.rs"]
 mod idempotency;
 #[path = "api/mutations.rs"]

@@ -72,6 +72,41 @@ async fn a_wrong_issuer_or_audience_is_refused() {
 }
 
 #[tokio::test]
+async fn a_configured_issuer_and_audience_must_be_in_the_token() {
+    let ec = TestKey::ec("ec-1");
+    let (verifier, _dir) = verifier_for(&[&ec]).await;
+    let no_aud = ec.mint(json!({"aud": null}));
+    assert_eq!(
+        verifier.verify(&no_aud),
+        Err(AuthError::MissingClaim("aud".into()))
+    );
+    let no_iss = ec.mint(json!({"iss": null}));
+    assert_eq!(
+        verifier.verify(&no_iss),
+        Err(AuthError::MissingClaim("iss".into()))
+    );
+    assert!(verifier.verify(&ec.mint(json!({}))).is_ok());
+}
+
+#[tokio::test]
+async fn a_header_with_critical_extensions_is_refused() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let ec = TestKey::ec("ec-1");
+    let (verifier, _dir) = verifier_for(&[&ec]).await;
+    let token = ec.mint(json!({}));
+    let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+    let header = json!({"alg": "ES256", "kid": "ec-1", "crit": ["x-bind"], "x-bind": 1});
+    parts[0] = URL_SAFE_NO_PAD.encode(header.to_string());
+    assert_eq!(
+        verifier.verify(&parts.join(".")),
+        Err(AuthError::Malformed(
+            "critical header extensions are not supported"
+        ))
+    );
+}
+
+#[tokio::test]
 async fn a_token_signed_by_another_key_under_a_known_kid_has_a_bad_signature() {
     let (real, forged) = (TestKey::ed("ed-1"), TestKey::ed("ed-1"));
     let (verifier, _dir) = verifier_for(&[&real]).await;

@@ -63,7 +63,8 @@ impl TestKey {
         }
     }
 
-    /// A token with these claims merged over valid defaults (iss, aud, sub, exp in 5 min).
+    /// A token with these claims merged over valid defaults (iss, aud, sub, exp in 5 min);
+    /// a claim given as `null` is left out.
     pub fn mint(&self, overrides: Value) -> String {
         self.mint_with_kid(Some(&self.kid), overrides)
     }
@@ -72,7 +73,12 @@ impl TestKey {
         let mut claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "user-1",
             "iat": now(), "exp": now() + 300});
         for (k, v) in overrides.as_object().unwrap() {
-            claims[k] = v.clone();
+            // `null` leaves the claim out.
+            if v.is_null() {
+                claims.as_object_mut().unwrap().remove(k);
+            } else {
+                claims[k] = v.clone();
+            }
         }
         let mut header = Header::new(self.alg);
         header.kid = kid.map(str::to_string);

@@ -80,7 +80,7 @@ impl EventError {
 impl From<EventError> for crate::AppError {
     fn from(err: EventError) -> Self {
         match err {
-            EventError::Sqlx(e) => crate::AppError::Database(e),
+            EventError::Sqlx(e) => crate::AppError::from(e),
             other => crate::AppError::Internal(other.to_string()),
         }
     }
