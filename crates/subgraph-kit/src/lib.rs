@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod ids;
+pub mod limits;
 pub mod live;
 pub mod metrics;
 pub mod money;

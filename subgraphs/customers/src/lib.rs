@@ -12,6 +12,7 @@ use axum::Router;
 use graphql::{batch::PerRequest, loader::customer_loader, mutation::Mutation, query::Query};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
+use subgraph_kit::limits::Bounded;
 use subgraph_kit::server::{graphql_router, Subgraph};
 use subgraph_kit::{AppResult, ErrorCodes};
 
@@ -51,6 +52,7 @@ pub fn schema(pool: PgPool) -> CustomersSchema {
         .enable_federation()
         .extension(ErrorCodes)
         .extension(PerRequest::default())
+        .bounded()
         .data(customer_loader(pool.clone()))
         .data(pool)
         .finish()

@@ -15,6 +15,7 @@ use axum::Router;
 use graphql::{Mutation, PerRequest, Query, ShipmentById, ShipmentsByOrder, StockBySku};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
+use subgraph_kit::limits::Bounded;
 use subgraph_kit::server::{graphql_router, Subgraph};
 use subgraph_kit::{AppResult, ErrorCodes};
 
@@ -62,6 +63,7 @@ pub fn schema(pool: PgPool) -> FulfillmentSchema {
         .enable_federation()
         .extension(ErrorCodes)
         .extension(PerRequest::default())
+        .bounded()
         .data(DataLoader::new(ShipmentById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(
             ShipmentsByOrder(pool.clone()),

@@ -13,6 +13,7 @@ use graphql::subscription::{self, Subscription};
 use graphql::{batch::PerRequest, loaders::loaders, mutation::Mutation, query::Query};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
+use subgraph_kit::limits::Bounded;
 use subgraph_kit::server::{graphql_router, Subgraph};
 use subgraph_kit::{AppResult, ErrorCodes};
 
@@ -53,6 +54,7 @@ pub fn schema(pool: PgPool) -> OrdersSchema {
         .enable_subscription_in_federation()
         .extension(ErrorCodes)
         .extension(PerRequest::default())
+        .bounded()
         .data(loaders(pool.clone()))
         .data(subgraph_kit::live::Changes::new(
             pool.clone(),

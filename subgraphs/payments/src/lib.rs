@@ -14,6 +14,7 @@ use axum::Router;
 use graphql::{Mutation, PaymentById, PaymentsByOrder, PerRequest, Query};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
+use subgraph_kit::limits::Bounded;
 use subgraph_kit::server::{graphql_router, Subgraph};
 use subgraph_kit::{AppResult, ErrorCodes};
 
@@ -52,6 +53,7 @@ pub fn schema(pool: PgPool) -> PaymentsSchema {
         .enable_federation()
         .extension(ErrorCodes)
         .extension(PerRequest::default())
+        .bounded()
         .data(DataLoader::new(PaymentById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(PaymentsByOrder(pool.clone()), tokio::spawn))
         .data(pool)

@@ -13,6 +13,7 @@ use axum::Router;
 use graphql::{Mutation, PerRequest, Query, ReturnById, ReturnsByOrder, ReturnsByPayment};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
+use subgraph_kit::limits::Bounded;
 use subgraph_kit::server::{graphql_router, Subgraph};
 use subgraph_kit::{AppResult, ErrorCodes};
 
@@ -51,6 +52,7 @@ pub fn schema(pool: PgPool) -> ReturnsSchema {
         .enable_federation()
         .extension(ErrorCodes)
         .extension(PerRequest::default())
+        .bounded()
         .data(DataLoader::new(ReturnById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(ReturnsByOrder(pool.clone()), tokio::spawn))
         .data(DataLoader::new(

@@ -108,3 +108,29 @@ async fn a_nul_character_in_input_is_bad_user_input_not_a_server_error() {
     assert_eq!(error_code(&res), Some("BAD_USER_INPUT"), "{res}");
     assert_eq!(app.count("customers").await, 0);
 }
+
+#[tokio::test]
+async fn too_complex_or_too_deep_requests_are_refused_before_running() {
+    let app = app().await;
+    let aliases: String = (0..3_000)
+        .map(|i| format!("a{i}: customer(id: \"{}\") {{ id }} ", uuid::Uuid::nil()))
+        .collect();
+    let res = app.gql(&format!("{{ {aliases} }}"), json!({})).await;
+    assert!(res["data"].is_null(), "ran a 6,000-field request: {res}");
+    assert!(error_code(&res).is_some(), "{res}");
+    let deep = |levels: usize| {
+        format!(
+            "{{ __type(name: \"Query\") {{ fields {{ type {{ {}name{} }} }} }} }}",
+            "ofType { ".repeat(levels),
+            " }".repeat(levels)
+        )
+    };
+    let res = app.gql(&deep(45), json!({})).await;
+    assert!(res["data"].is_null(), "ran a request 49 deep: {res}");
+    assert!(error_code(&res).is_some(), "{res}");
+    let res = app.gql(&deep(25), json!({})).await;
+    assert!(res["errors"].is_null(), "{res}");
+    // What the gateway sends stays well inside.
+    let res = app.gql("{ __typename a: __typename }", json!({})).await;
+    assert!(res["errors"].is_null(), "{res}");
+}
