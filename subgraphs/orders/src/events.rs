@@ -7,7 +7,7 @@ use crate::domain::Transition;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use subgraph_kit::events::customers::CustomerRegistered;
-use subgraph_kit::events::fulfillment::{ShipmentDelivered, StockRejected};
+use subgraph_kit::events::fulfillment::{ShipmentDelivered, ShipmentShipped, StockRejected};
 use subgraph_kit::events::payments::{PaymentAuthorized, PaymentFailed};
 use subgraph_kit::events::{async_trait, Envelope, Handler, HandlerError, Subscription};
 use subgraph_kit::AppError;
@@ -22,6 +22,7 @@ pub fn subscriptions(_pool: &PgPool) -> Vec<Subscription> {
             ("payments", "PaymentAuthorized"),
             ("payments", "PaymentFailed"),
             ("fulfillment", "StockRejected"),
+            ("fulfillment", "ShipmentShipped"),
             ("fulfillment", "ShipmentDelivered"),
         ],
         handler: Arc::new(Lifecycle),
@@ -54,8 +55,14 @@ impl Handler for Lifecycle {
                 event.decode::<StockRejected>()?.order_id,
                 Transition::Cancel,
             ),
+            "ShipmentShipped" => {
+                let e: ShipmentShipped = event.decode()?;
+                return shipped(tx, e.order_id).await;
+            }
             "ShipmentDelivered" => {
                 let e: ShipmentDelivered = event.decode()?;
+                // A parcel delivered was shipped, whether or not its ShipmentShipped came.
+                shipped(tx, e.order_id).await?;
                 if !e.order_delivered {
                     return Ok(());
                 }
@@ -65,6 +72,13 @@ impl Handler for Lifecycle {
         };
         apply(tx, order_id, transition).await
     }
+}
+
+/// Remember that a parcel of the order left the warehouse: it can no longer be cancelled.
+async fn shipped(tx: &mut PgConnection, order_id: Uuid) -> Result<(), HandlerError> {
+    orders::mark_shipped(tx, order_id)
+        .await
+        .map_err(|err| HandlerError(err.to_string()))
 }
 
 /// Apply an event's transition. One the order's status does not allow is a fact that came

@@ -166,6 +166,24 @@ pub async fn status_for_update(conn: &mut PgConnection, id: Uuid) -> AppResult<O
     Ok(status)
 }
 
+/// Whether a parcel of order `id` has left the warehouse.
+async fn shipped(conn: &mut PgConnection, id: Uuid) -> AppResult<bool> {
+    let shipped = sqlx::query_scalar("SELECT shipped FROM orders WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(shipped)
+}
+
+/// Record that a parcel of order `id` left the warehouse (an unknown order: nothing to do).
+pub async fn mark_shipped(conn: &mut PgConnection, id: Uuid) -> AppResult<()> {
+    sqlx::query("UPDATE orders SET shipped = true WHERE id = $1 AND NOT shipped")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Apply `transition` to order `id` with the event it causes, in the caller's transaction.
 /// The row is locked first, so concurrent transitions run one after the other and only one
 /// of two conflicting ones wins. `NOT_FOUND` for no such order, `CONFLICT` when its status
@@ -185,6 +203,12 @@ pub async fn transition(
             "cannot {} an order that is {current}",
             transition.verb()
         )));
+    }
+    // A client's cancel refunds the whole order: not once goods are on their way or there.
+    if matches!(transition, Transition::Cancel) && shipped(conn, id).await? {
+        return Err(AppError::conflict(
+            "part of this order has shipped: it can no longer be cancelled; return what arrives instead",
+        ));
     }
     let sql = format!(
         "WITH o AS (UPDATE orders SET status = $2 WHERE id = $1 RETURNING *)

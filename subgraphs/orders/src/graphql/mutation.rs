@@ -109,8 +109,9 @@ impl Mutation {
         Ok(order)
     }
 
-    /// Cancel an order that is PLACED or PAID; otherwise CONFLICT. Its customer, or staff.
-    /// Its stock is released, and a paid order refunded, as the other domains hear of it.
+    /// Cancel an order that is PLACED or PAID and has no parcel shipped yet; otherwise
+    /// CONFLICT (return what arrives instead). Its customer, or staff. Its stock is released,
+    /// and a paid order refunded, as the other domains hear of it.
     #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         apply(ctx, &id, Transition::Cancel).await

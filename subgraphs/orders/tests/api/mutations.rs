@@ -1,7 +1,7 @@
 use crate::{place, seeded_app};
 use orders::events::Lifecycle;
 use serde_json::{json, Value};
-use subgraph_kit::events::fulfillment::{ShipmentDelivered, StockRejected};
+use subgraph_kit::events::fulfillment::{ShipmentDelivered, ShipmentShipped, StockRejected};
 use subgraph_kit::events::payments::{PaymentAuthorized, PaymentFailed};
 use subgraph_kit::ids;
 use subgraph_kit::testing::{deliver, error_code, try_deliver, TestApp};
@@ -120,6 +120,29 @@ async fn an_event_about_an_unknown_order_is_refused_for_a_retry() {
         currency: "USD".into(),
     };
     assert!(try_deliver(&app.pool, &Lifecycle, &e).await.is_err());
+}
+
+#[tokio::test]
+async fn a_paid_order_with_a_parcel_on_its_way_or_delivered_cannot_be_cancelled() {
+    let app = seeded_app().await;
+    for (key, delivered) in [("k1", false), ("k2", true)] {
+        let order = place(&app, &[(2, 1)], key).await;
+        pay(&app, &order["id"]).await;
+        if delivered {
+            // One parcel of several arrived (its ShipmentShipped not seen): still shipped.
+            deliver_order(&app, &order["id"], false).await;
+        } else {
+            let e = ShipmentShipped {
+                shipment_id: Uuid::new_v4(),
+                order_id: id(&order["id"]),
+                tracking_number: "SIM-1".into(),
+            };
+            deliver(&app.pool, &Lifecycle, &e).await;
+        }
+        let res = transition(&app, "cancelOrder", &order["id"]).await;
+        assert_eq!(error_code(&res), Some("CONFLICT"), "{res}");
+        assert_eq!(status_of(&app, &order["id"]).await, "PAID");
+    }
 }
 
 #[tokio::test]
