@@ -137,4 +137,20 @@ fn a_customer_follows_their_order_and_sees_each_status_change_in_order() {
         "{answer:#}"
     );
     assert!(refused.next().is_none(), "the refused stream completes");
+
+    // A stream lives no longer than its token: it ends with UNAUTHENTICATED when it expires
+    // (nothing of the customer's changes meanwhile).
+    let brief = platform.token(&["--customer", &customer_id.to_string(), "--ttl", "3"]);
+    let opened = std::time::Instant::now();
+    let updates = "subscription { orderUpdates { id status } }";
+    let mut follow = Follow::open(&platform, &brief, updates, json!({}));
+    let mut last = Value::Null;
+    while let Some(event) = follow.next() {
+        last = event;
+    }
+    assert_eq!(
+        last["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{last:#}"
+    );
+    assert!(opened.elapsed() < std::time::Duration::from_secs(30));
 }

@@ -92,19 +92,43 @@ async fn open(
                 chunks.map(Ok::<_, Infallible>),
             )))
         }
-        Started::Stream(events) => Ok(events_body(*events, slot, keepalive)),
+        Started::Stream(events) => Ok(events_body(*events, slot, keepalive, who.expires_in())),
     }
 }
 
+/// The last result of a stream whose token expired (a WebSocket closes
+/// with 4403 instead).
+const EXPIRED: &[u8] =
+    br#"{"errors":[{"message":"the token expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
+
 /// The stream's body. The subscription runs in a task of its own (an
 /// event's fetches are never cut short by a keep-alive tick); when the body
-/// is dropped (the client went away) the task closes the subgraph side.
-fn events_body(mut events: EventStream, slot: ConnectionSlot, keepalive: Duration) -> Body {
+/// is dropped (the client went away) the task closes the subgraph side. A
+/// stream opened with a token ends when it expires (after `expires_in`),
+/// with an `UNAUTHENTICATED` result: it may not go on receiving data.
+fn events_body(
+    mut events: EventStream,
+    slot: ConnectionSlot,
+    keepalive: Duration,
+    expires_in: Option<Duration>,
+) -> Body {
     let (tx, rx) = mpsc::channel::<Vec<u8>>(16);
     tokio::spawn(async move {
+        let expired = async move {
+            match expires_in {
+                Some(left) => tokio::time::sleep(left).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(expired);
         loop {
             tokio::select! {
                 _ = tx.closed() => {
+                    events.close().await;
+                    return;
+                }
+                _ = &mut expired => {
+                    let _ = tx.send(EXPIRED.to_vec()).await;
                     events.close().await;
                     return;
                 }
