@@ -61,6 +61,21 @@ pub(super) async fn graphql_get(State(state): State<AppState>, request: Request)
     serve(&state, &headers, decode::params(params), true).await
 }
 
+/// Any other method on `/graphql`: 405 with a coded error and the methods
+/// that are allowed.
+pub(super) async fn method_not_allowed(headers: HeaderMap) -> Response {
+    let failure = RequestFailure::new(
+        405,
+        "POST the request (GET runs queries only)",
+        "METHOD_NOT_ALLOWED",
+    );
+    let mut response = respond(&headers, failure.into());
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}
+
 fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)

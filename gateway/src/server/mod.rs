@@ -187,7 +187,8 @@ fn router(state: AppState, cors: Option<tower_http::cors::CorsLayer>) -> Router 
             "/graphql",
             get(handlers::graphql_get)
                 .post(handlers::graphql_post)
-                .layer(admit),
+                .layer(admit)
+                .fallback(handlers::method_not_allowed),
         )
         .route("/health", get(handlers::health))
         .route("/ready", get(ready));

@@ -45,6 +45,21 @@ async fn get_runs_queries_but_not_mutations() {
         body["errors"][0]["extensions"]["code"],
         "METHOD_NOT_ALLOWED"
     );
+    // Other methods: the same coded refusal, saying what is allowed.
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+        reqwest::Method::PATCH,
+    ] {
+        let res = shop.http().request(method, &shop.url).send().await.unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET, POST");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "METHOD_NOT_ALLOWED"
+        );
+    }
     assert!(shop.log.entries().is_empty());
 }
 
