@@ -186,6 +186,11 @@ impl Connection {
             tokio::select! {
                 message = socket.recv() => {
                     let message = match message {
+                        // Over `max_message_bytes`: say so with 1009 (RFC 6455 7.4.1), as
+                        // the README promises, instead of dropping the connection.
+                        Some(Err(e)) if e.to_string().starts_with("Space limit exceeded") => {
+                            return Some(Close(1009, "Message too big"));
+                        }
                         None | Some(Err(_)) => return None,
                         Some(Ok(message)) => message,
                     };

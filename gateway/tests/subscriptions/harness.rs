@@ -237,6 +237,7 @@ impl WsClient {
     }
 }
 
+#[derive(Debug)]
 pub enum Frame {
     Text(Value),
     Closed(u16, String),

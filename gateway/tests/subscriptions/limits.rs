@@ -100,7 +100,8 @@ async fn a_message_over_the_size_limit_closes_the_connection() {
     let mut client = WsClient::connect(&live.ws_url, json!({})).await;
     let huge = format!("{{ price(sku: \"{}\") }}", "x".repeat(4096));
     client.subscribe("1", &huge, json!({})).await;
-    assert!(matches!(client.frame().await, Frame::Closed(_, _)));
+    let frame = client.frame().await;
+    assert!(matches!(frame, Frame::Closed(1009, _)), "{frame:?}");
 }
 
 /// A browser page from another site may not open a WebSocket carrying the
