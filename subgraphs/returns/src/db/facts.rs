@@ -109,8 +109,9 @@ pub async fn lock_order(conn: &mut PgConnection, order_id: Uuid) -> AppResult<Op
     .bind(order_id)
     .fetch_all(&mut *conn)
     .await?;
-    let captured_payments: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT payment_id FROM captured_payments WHERE order_id = $1 AND captured > 0",
+    let payments: Vec<(Uuid, bool)> = sqlx::query_as(
+        "SELECT payment_id, captured > refunded FROM captured_payments
+         WHERE order_id = $1 AND captured > 0",
     )
     .bind(order_id)
     .fetch_all(conn)
@@ -119,6 +120,11 @@ pub async fn lock_order(conn: &mut PgConnection, order_id: Uuid) -> AppResult<Op
         customer_id,
         delivered: lines(delivered),
         returned: lines(returned),
-        captured_payments,
+        captured_payments: payments.iter().map(|(id, _)| *id).collect(),
+        refundable_payments: payments
+            .iter()
+            .filter(|(_, left)| *left)
+            .map(|(id, _)| *id)
+            .collect(),
     }))
 }

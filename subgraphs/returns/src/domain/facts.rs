@@ -16,11 +16,14 @@ pub struct OrderFacts {
     pub returned: Vec<Line>,
     /// Payments of the order that captured money.
     pub captured_payments: Vec<Uuid>,
+    /// Of those, the ones with money left to refund (captured more than refunded).
+    pub refundable_payments: Vec<Uuid>,
 }
 
 /// Check a `requestReturn` by `requester` (`None`: staff): the order known (else
 /// `NOT_YET_KNOWN`), the requester's, each line a delivered SKU within delivered less already
-/// returned, and the payment (if named) one that captured money for this order.
+/// returned, the payment (if named) one that captured money for this order, and money left to
+/// refund (`CONFLICT` once the order's payments were refunded in full).
 pub fn check_return(
     order: Option<&OrderFacts>,
     requester: Option<Uuid>,
@@ -65,6 +68,17 @@ pub fn check_return(
                 req.order_id
             )));
         }
+        if !order.refundable_payments.contains(&payment) {
+            return Err(AppError::conflict(format!(
+                "payment {payment} was refunded in full already: nothing to refund a return from"
+            )));
+        }
+    }
+    // Approved, the return would wait for a refund that can never come.
+    if !order.captured_payments.is_empty() && order.refundable_payments.is_empty() {
+        return Err(AppError::conflict(
+            "everything paid for this order was refunded already: nothing to refund a return from",
+        ));
     }
     Ok(())
 }
@@ -88,6 +102,11 @@ mod tests {
             delivered: vec![line("A", 2)],
             returned: vec![line("A", 1)],
             captured_payments: vec![Uuid::from_u128(9)],
+            refundable_payments: vec![Uuid::from_u128(9)],
+        };
+        let refunded = OrderFacts {
+            refundable_payments: vec![],
+            ..order.clone()
         };
         let req =
             |lines, payment| RequestReturn::new(Uuid::nil(), payment, "broken", lines).unwrap();
@@ -125,6 +144,18 @@ mod tests {
                 Some(me),
                 req(vec![line("A", 1)], Some(Uuid::nil())),
                 "BAD_USER_INPUT",
+            ),
+            (
+                Some(&refunded),
+                Some(me),
+                req(vec![line("A", 1)], None),
+                "CONFLICT",
+            ),
+            (
+                Some(&refunded),
+                None,
+                req(vec![line("A", 1)], paid),
+                "CONFLICT",
             ),
         ];
         for (facts, who, r, expected) in cases {
