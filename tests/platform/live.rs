@@ -153,4 +153,56 @@ fn a_customer_follows_their_order_and_sees_each_status_change_in_order() {
         "{last:#}"
     );
     assert!(opened.elapsed() < std::time::Duration::from_secs(30));
+
+    // Straight at the orders subgraph's WebSocket, the same: the connection ends with the
+    // token that opened it.
+    let brief = platform.token(&["--customer", &customer_id.to_string(), "--ttl", "3"]);
+    let url = format!("ws://{}/graphql", platform.addrs["orders"]);
+    let lived = runtime.block_on(subscribe_until_closed(&url, &brief, updates));
+    assert!(
+        lived < std::time::Duration::from_secs(30),
+        "the subgraph kept the stream {lived:?}"
+    );
+}
+
+/// Subscribe over graphql-transport-ws with bearer `token`; how long until the server ended
+/// the connection.
+async fn subscribe_until_closed(url: &str, token: &str, query: &str) -> std::time::Duration {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut request = url.into_client_request().expect("a WebSocket request");
+    let headers = request.headers_mut();
+    headers.insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("a header value"),
+    );
+    headers.insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("a header value"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect to the subgraph");
+    let opened = std::time::Instant::now();
+    let init = json!({ "type": "connection_init" });
+    ws.send(Message::text(init.to_string()))
+        .await
+        .expect("init");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    ws.send(Message::text(subscribe.to_string()))
+        .await
+        .expect("subscribe");
+    let patience = std::time::Duration::from_secs(60);
+    loop {
+        match tokio::time::timeout(patience, ws.next()).await {
+            Err(_) => panic!("the subgraph never ended the stream"),
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return opened.elapsed(),
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                assert_ne!(message["type"], "error", "{message}");
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
 }

@@ -216,14 +216,25 @@ where
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
+    // The connection lives no longer than the token that opened it: when it expires the
+    // socket is dropped, and every subscription on it ends.
+    let lifetime = identity.expires_in();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
             let mut data = async_graphql::Data::default();
             data.insert(identity);
-            GraphQLWebSocket::new(socket, schema, protocol)
+            let serve = GraphQLWebSocket::new(socket, schema, protocol)
                 .with_data(data)
-                .serve()
+                .serve();
+            match lifetime {
+                None => serve.await,
+                Some(left) => {
+                    if tokio::time::timeout(left, serve).await.is_err() {
+                        tracing::info!("subscription connection closed: its token expired");
+                    }
+                }
+            }
         })
 }
 

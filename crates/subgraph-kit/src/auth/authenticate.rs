@@ -117,11 +117,11 @@ impl Authenticator {
             .verify_refreshing(token)
             .await
             .map_err(|e| e.reason())?;
-        Ok(Identity::authenticated(
-            claims.sub,
-            claims.customer_id.as_deref(),
-            claims.scopes,
-        ))
+        let exp = claims.extra.get("exp").and_then(|v| v.as_u64());
+        Ok(
+            Identity::authenticated(claims.sub, claims.customer_id.as_deref(), claims.scopes)
+                .expiring_at(exp),
+        )
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Identity {
     customer: Option<Uuid>,
     /// Staff scopes granted by the token.
     scopes: BTreeSet<String>,
+    /// When the token's `exp` passes (seconds since the epoch); `None` without one.
+    expires_at: Option<u64>,
 }
 
 /// Which rows of a list the caller may see.
@@ -31,6 +33,7 @@ impl Identity {
         subject: None,
         customer: None,
         scopes: BTreeSet::new(),
+        expires_at: None,
     };
 
     /// An authenticated caller. A `customer_id` that is not a UUID names no customer here.
@@ -43,7 +46,25 @@ impl Identity {
             subject: Some(subject),
             customer: customer_id.and_then(|c| Uuid::parse_str(c).ok()),
             scopes: scopes.into_iter().collect(),
+            expires_at: None,
         }
+    }
+
+    /// This identity, valid until `exp` (its token's, seconds since the epoch).
+    pub fn expiring_at(mut self, exp: Option<u64>) -> Identity {
+        self.expires_at = exp;
+        self
+    }
+
+    /// How long until the token expires (`None`: no token, or no `exp`); zero once it has.
+    pub fn expires_in(&self) -> Option<std::time::Duration> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        Some(std::time::Duration::from_secs(
+            self.expires_at?.saturating_sub(now),
+        ))
     }
 
     /// A customer's identity (tests and tools).
