@@ -163,14 +163,54 @@ fn a_customer_follows_their_order_and_sees_each_status_change_in_order() {
         lived < std::time::Duration::from_secs(30),
         "the subgraph kept the stream {lived:?}"
     );
+
+    // One connection holds at most 100 subscriptions there; the 101st is refused, coded.
+    let refused = runtime.block_on(one_subscription_too_many(&url, &customer, updates));
+    assert_eq!(refused["id"], "101", "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{refused}"
+    );
 }
 
-/// Subscribe over graphql-transport-ws with bearer `token`; how long until the server ended
-/// the connection.
-async fn subscribe_until_closed(url: &str, token: &str, query: &str) -> std::time::Duration {
+/// Open 101 subscriptions on one graphql-transport-ws connection; the first message that
+/// carries errors.
+async fn one_subscription_too_many(url: &str, token: &str, query: &str) -> Value {
     use futures::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::Message;
+    let mut ws = connect(url, token).await;
+    let init = json!({ "type": "connection_init" });
+    ws.send(Message::text(init.to_string()))
+        .await
+        .expect("init");
+    for id in 1..=101 {
+        let subscribe =
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": query } });
+        ws.send(Message::text(subscribe.to_string()))
+            .await
+            .expect("subscribe");
+    }
+    let patience = std::time::Duration::from_secs(30);
+    loop {
+        match tokio::time::timeout(patience, ws.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                if !message["payload"]["errors"].is_null() || message["type"] == "error" {
+                    return message;
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no refusal: {other:?}"),
+        }
+    }
+}
+
+/// A graphql-transport-ws connection with bearer `token`.
+async fn connect(
+    url: &str,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = url.into_client_request().expect("a WebSocket request");
     let headers = request.headers_mut();
     headers.insert(
@@ -181,9 +221,18 @@ async fn subscribe_until_closed(url: &str, token: &str, query: &str) -> std::tim
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("a header value"),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let (ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect to the subgraph");
+    ws
+}
+
+/// Subscribe over graphql-transport-ws with bearer `token`; how long until the server ended
+/// the connection.
+async fn subscribe_until_closed(url: &str, token: &str, query: &str) -> std::time::Duration {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut ws = connect(url, token).await;
     let opened = std::time::Instant::now();
     let init = json!({ "type": "connection_init" });
     ws.send(Message::text(init.to_string()))

@@ -224,6 +224,7 @@ where
         .on_upgrade(move |socket| async move {
             let mut data = async_graphql::Data::default();
             data.insert(identity);
+            data.insert(crate::limits::ConnectionSubscriptions::default());
             let serve = GraphQLWebSocket::new(socket, schema, protocol)
                 .with_data(data)
                 .serve();
