@@ -38,9 +38,10 @@ pub struct Platform {
 /// port 0, then release) is not: the platforms of this binary start side by side, and the
 /// kernel hands the same released port to the next bind(0) or connect() — another launcher's
 /// gateway, nats-server or database client — so a test once talked to another platform's
-/// orders subgraph. Ports below the kernel's ephemeral range (32768–60999 by default) are never
-/// handed out by bind(0) or connect(); a counter shared by this binary's tests keeps them apart,
-/// and a start offset taken from the pid keeps two test binaries apart.
+/// orders subgraph. Ports below the kernel's ephemeral range (`ip_local_port_range`,
+/// 32768–60999 by default) are not handed out by bind(0) or connect(); a counter shared by this
+/// binary's tests keeps them apart, and a start offset taken from the pid makes two test
+/// binaries unlikely to meet (cargo runs test binaries one at a time anyway).
 pub fn free_addr() -> SocketAddr {
     use std::sync::atomic::{AtomicU32, Ordering};
     const FIRST: u32 = 20_000;

@@ -10,9 +10,9 @@ use futures::stream::{BoxStream, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// Deepest selection: the gateway allows 32, and the entity queries it plans add a level or
-/// two (`_entities`, the type condition) to the part of the client's selection they carry.
-pub const MAX_DEPTH: usize = 40;
+/// Deepest selection, as the gateway allows. (async-graphql also refuses more than 32 levels
+/// of nesting of any kind, before this is checked.)
+pub const MAX_DEPTH: usize = 32;
 
 /// Fields in one request, aliases and fragments expanded (async-graphql counts each field
 /// as 1): the gateway allows 2,000 to a whole operation, and a subgraph gets a part of it.

@@ -88,6 +88,10 @@ where
         .route("/ready", get(readiness::ready).with_state(readiness.into()))
 }
 
+/// How long a subscription connection outlives its token's `exp` (well inside the verifier's
+/// clock-skew leeway).
+const EXPIRY_GRACE: Duration = Duration::from_secs(5);
+
 /// Largest request body a subgraph reads: the gateway's own limit, which no plan it sends
 /// comes near.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
@@ -216,9 +220,10 @@ where
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    // The connection lives no longer than the token that opened it: when it expires the
-    // socket is dropped, and every subscription on it ends.
-    let lifetime = identity.expires_in();
+    // The connection lives no longer than the token that opened it: when it expires (plus a
+    // grace, so a gateway that follows the same token ends its client's stream first, with its
+    // own coded message) the socket is dropped, and every subscription on it ends.
+    let lifetime = identity.expires_in().map(|left| left + EXPIRY_GRACE);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {

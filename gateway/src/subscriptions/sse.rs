@@ -128,8 +128,9 @@ fn events_body(
                     return;
                 }
                 _ = &mut expired => {
-                    let _ = tx.send(EXPIRED.to_vec()).await;
+                    // The subgraph side first: a client that stopped reading must not keep it.
                     events.close().await;
+                    let _ = tx.send(EXPIRED.to_vec()).await;
                     return;
                 }
                 result = events.next() => match result {

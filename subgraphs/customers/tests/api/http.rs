@@ -6,7 +6,7 @@ use crate::app;
 use serde_json::{json, Value};
 use subgraph_kit::testing::{admin_token, error_code};
 
-const UPDATE: &str = r#"mutation { updateCustomer(id: "00000000-0000-0000-0000-000000000000", input: { name: "Eve" }) { id } }"#;
+const CREATE: &str = r#"mutation { createCustomer(input: { name: "Eve", email: "eve@example.com" }, idempotencyKey: "csrf") { id } }"#;
 
 async fn refused(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
@@ -23,7 +23,7 @@ async fn a_plain_get_and_a_non_json_post_run_nothing() {
         .client
         .get(app.graphql_url())
         .bearer_auth(admin_token())
-        .query(&[("query", UPDATE)])
+        .query(&[("query", CREATE)])
         .send()
         .await
         .unwrap();
@@ -40,7 +40,7 @@ async fn a_plain_get_and_a_non_json_post_run_nothing() {
             .post(app.graphql_url())
             .bearer_auth(admin_token())
             .header("content-type", content_type)
-            .body(json!({ "query": UPDATE }).to_string())
+            .body(json!({ "query": CREATE }).to_string())
             .send()
             .await
             .unwrap();
@@ -50,7 +50,18 @@ async fn a_plain_get_and_a_non_json_post_run_nothing() {
             "{content_type}"
         );
     }
-    assert_eq!(app.count("customers").await, 0);
+    assert_eq!(app.count("customers").await, 0, "a refused request wrote");
+    // The same mutation as JSON runs: the refusals were for how it came.
+    let res = app
+        .client
+        .post(app.graphql_url())
+        .bearer_auth(admin_token())
+        .json(&json!({ "query": CREATE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.count("customers").await, 1);
 }
 
 #[tokio::test]
