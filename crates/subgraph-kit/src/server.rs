@@ -81,7 +81,9 @@ where
     Router::new()
         .route(
             "/graphql",
-            get(graphql_get::<Q, M, S>).post(graphql::<Q, M, S>),
+            get(graphql_get::<Q, M, S>)
+                .post(graphql::<Q, M, S>)
+                .fallback(method_not_allowed),
         )
         .with_state(schema)
         .route("/health", get(|| async { "ok" }))
@@ -156,17 +158,20 @@ async fn read_request(headers: &HeaderMap, body: Body) -> Result<async_graphql::
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| too_large())?;
+    if bytes.trim_ascii_start().starts_with(b"[") {
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            "batched requests are not supported: send one request",
+            "BAD_REQUEST",
+        ));
+    }
     serde_json::from_slice(&bytes).map_err(|err| {
         // Where, never what: the message must not echo the client's input.
-        let message = if bytes.trim_ascii_start().starts_with(b"[") {
-            "batched requests are not supported: send one request".to_string()
-        } else {
-            format!(
-                "the body is not one GraphQL request in JSON (line {}, column {})",
-                err.line(),
-                err.column()
-            )
-        };
+        let message = format!(
+            "the body is not one GraphQL request in JSON (line {}, column {})",
+            err.line(),
+            err.column()
+        );
         refusal(StatusCode::BAD_REQUEST, &message, "BAD_REQUEST")
     })
 }
@@ -177,6 +182,19 @@ fn refusal(status: StatusCode, message: &str, code: &str) -> Response {
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
     (status, axum::Json(body)).into_response()
+}
+
+/// Any other method on `/graphql`.
+async fn method_not_allowed() -> Response {
+    let mut refused = refusal(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "POST the request (GET serves only WebSocket subscriptions)",
+        "METHOD_NOT_ALLOWED",
+    );
+    refused
+        .headers_mut()
+        .insert(ALLOW, axum::http::HeaderValue::from_static("GET, POST"));
+    refused
 }
 
 /// `GET /graphql`: a WebSocket upgrade (`graphql-transport-ws`, or the legacy `graphql-ws`)
@@ -196,15 +214,7 @@ where
     S: SubscriptionType + 'static,
 {
     if !headers.contains_key(UPGRADE) {
-        let mut refused = refusal(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "POST the request (GET serves only WebSocket subscriptions)",
-            "METHOD_NOT_ALLOWED",
-        );
-        refused
-            .headers_mut()
-            .insert(ALLOW, axum::http::HeaderValue::from_static("GET, POST"));
-        return refused;
+        return method_not_allowed().await;
     }
     let identity = match identity {
         Some(Extension(identity)) => identity,
@@ -225,6 +235,8 @@ where
     // own coded message) the socket is dropped, and every subscription on it ends.
     let lifetime = identity.expires_in().map(|left| left + EXPIRY_GRACE);
     upgrade
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let mut data = async_graphql::Data::default();

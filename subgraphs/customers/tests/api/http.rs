@@ -29,6 +29,15 @@ async fn a_plain_get_and_a_non_json_post_run_nothing() {
         .unwrap();
     assert_eq!(res.headers()["allow"], "GET, POST");
     assert_eq!(refused(res).await, (405, "METHOD_NOT_ALLOWED".into()));
+    let res = app
+        .client
+        .put(app.graphql_url())
+        .bearer_auth(admin_token())
+        .json(&json!({ "query": CREATE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused(res).await, (405, "METHOD_NOT_ALLOWED".into()));
     for content_type in [
         "text/plain",
         "application/x-www-form-urlencoded",
@@ -77,6 +86,9 @@ async fn batches_big_and_broken_bodies_are_refused_with_codes() {
     };
     let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]);
     let res = post(batch.to_string().into_bytes()).await.unwrap();
+    assert_eq!(refused(res).await, (400, "BAD_REQUEST".into()));
+    // serde reads a JSON array as a request's fields in order: not a way in either.
+    let res = post(br#" ["{ __typename }"]"#.to_vec()).await.unwrap();
     assert_eq!(refused(res).await, (400, "BAD_REQUEST".into()));
     let secret = "x".repeat(64);
     let res = post(format!("{{\"query\": {secret}").into_bytes())
@@ -144,4 +156,41 @@ async fn too_complex_or_too_deep_requests_are_refused_before_running() {
     // What the gateway sends stays well inside.
     let res = app.gql("{ __typename a: __typename }", json!({})).await;
     assert!(res["errors"].is_null(), "{res}");
+}
+
+#[tokio::test]
+async fn a_fragment_bomb_is_refused_by_counting_not_by_expanding_it() {
+    let app = app().await;
+    // 2^30 fields in 2 KB: async-graphql's validation alone would walk them for hours.
+    let mut bomb = String::from("{ ...F30 } fragment F0 on Query { __typename }");
+    for i in 1..=30 {
+        bomb.push_str(&format!(
+            " fragment F{i} on Query {{ a: __typename ...F{p} b: __typename ...F{p} }}",
+            p = i - 1
+        ));
+    }
+    let started = std::time::Instant::now();
+    let (status, res) = app.gql_as(None, &bomb, json!({})).await;
+    assert_eq!(
+        error_code(&res),
+        Some("MAX_FIELDS_EXCEEDED"),
+        "{status} {res}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_literal_or_a_variable_is_refused_before_any_lookup() {
+    let app = app().await;
+    let res = app
+        .gql(r#"{ customer(id: "a\u0000b") { id } }"#, json!({}))
+        .await;
+    assert_eq!(error_code(&res), Some("BAD_USER_INPUT"), "{res}");
+    let res = app
+        .gql(
+            "query($id: ID!) { customer(id: $id) { id } }",
+            json!({ "id": "a\u{0}b" }),
+        )
+        .await;
+    assert_eq!(error_code(&res), Some("BAD_USER_INPUT"), "{res}");
 }
