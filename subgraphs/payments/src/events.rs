@@ -13,9 +13,10 @@ use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use subgraph_kit::events::fulfillment::StockReserved;
 use subgraph_kit::events::orders::{OrderCancelled, OrderFulfilled, OrderPaid, OrderPlaced};
+use subgraph_kit::events::payments::ReturnRefundRefused;
 use subgraph_kit::events::returns::ReturnApproved;
 use subgraph_kit::events::{
-    after_commit, async_trait, Envelope, Handler, HandlerError, Subscription,
+    after_commit, async_trait, outbox, Envelope, Handler, HandlerError, Subscription,
 };
 use subgraph_kit::metrics::business;
 use uuid::Uuid;
@@ -201,14 +202,19 @@ async fn refund_return(tx: &mut PgConnection, e: ReturnApproved) -> Outcome {
     let payments = db::lock_order_payments(tx, e.order_id)
         .await
         .map_err(failed)?;
-    let Some(mut payment) = payments.into_iter().find(|p| p.refundable() > 0) else {
-        tracing::warn!(order = %e.order_id, return_id = %e.return_id, "approved return with nothing captured to refund");
+    let payment = payments.into_iter().find(|p| p.refundable() > 0);
+    let amount = payment.as_ref().map_or(0, |p| value.min(p.refundable()));
+    let Some(mut payment) = payment.filter(|_| amount > 0) else {
+        // Refunded in full before the return was approved: say so, and returns rejects it.
+        tracing::info!(order = %e.order_id, return_id = %e.return_id, "approved return with nothing left to refund");
+        let refused = ReturnRefundRefused {
+            return_id: e.return_id,
+            order_id: e.order_id,
+            reason: "nothing of the order's payments is left to refund".into(),
+        };
+        outbox::record(tx, &refused).await?;
         return Ok(());
     };
-    let amount = value.min(payment.refundable());
-    if amount <= 0 {
-        return Ok(());
-    }
     payment
         .refund(amount)
         .map_err(|e| HandlerError(e.to_string()))?;

@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use subgraph_kit::events::fulfillment::ShipmentDelivered;
 use subgraph_kit::events::orders::OrderPlaced;
-use subgraph_kit::events::payments::{PaymentCaptured, PaymentRefunded};
+use subgraph_kit::events::payments::{PaymentCaptured, PaymentRefunded, ReturnRefundRefused};
 use subgraph_kit::events::{async_trait, Envelope, Handler, HandlerError, Subscription};
 use subgraph_kit::AppError;
 
@@ -21,6 +21,7 @@ pub fn subscriptions(_pool: &PgPool) -> Vec<Subscription> {
             ("fulfillment", "ShipmentDelivered"),
             ("payments", "PaymentCaptured"),
             ("payments", "PaymentRefunded"),
+            ("payments", "ReturnRefundRefused"),
         ],
         handler: Arc::new(Desk),
     }]
@@ -58,10 +59,25 @@ impl Handler for Desk {
                 facts::insert_captured(tx, e.payment_id, e.order_id, e.amount).await
             }
             "PaymentRefunded" => refunded(tx, event.decode()?).await,
+            "ReturnRefundRefused" => refund_refused(tx, event.decode()?).await,
             _ => Ok(()),
         }
         .map_err(failed)
     }
+}
+
+/// Payments could not refund an approved return: it is REJECTED, saying why.
+async fn refund_refused(tx: &mut PgConnection, e: ReturnRefundRefused) -> Result<(), AppError> {
+    let Some(mut found) = db::lock_return(tx, e.return_id).await? else {
+        return Err(AppError::Internal(format!(
+            "return {} not found",
+            e.return_id
+        )));
+    };
+    if found.refund_refused(&e.reason).is_ok() {
+        db::update_status(tx, &found).await?;
+    }
+    Ok(())
 }
 
 /// A refund: remember it, and if it paid back a return, that return is REFUNDED.

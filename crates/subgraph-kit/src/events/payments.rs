@@ -75,6 +75,22 @@ impl Event for PaymentRefunded {
     const VERSION: u32 = 1;
 }
 
+/// An approved return could not be refunded: nothing of the order's payments was left to
+/// refund (refunded in full meanwhile). Returns rejects it instead of waiting for ever.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnRefundRefused {
+    pub return_id: Uuid,
+    pub order_id: Uuid,
+    pub reason: String,
+}
+
+impl Event for ReturnRefundRefused {
+    const DOMAIN: &'static str = "payments";
+    const TYPE: &'static str = "ReturnRefundRefused";
+    const VERSION: u32 = 1;
+}
+
 /// An authorization was released uncaptured because its order was cancelled (VOIDED).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

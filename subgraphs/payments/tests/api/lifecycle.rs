@@ -158,6 +158,26 @@ async fn reserved_stock_gets_the_order_authorized_paid_gets_it_captured() {
         assert_eq!(payments_of(&app, order).await[0].3, refunded);
     }
     assert_eq!(payments_of(&app, order).await[0].0, "REFUNDED");
+
+    // One more approved return finds nothing left to refund: payments says so, once.
+    let late = Uuid::new_v4();
+    let event = ReturnApproved {
+        return_id: late,
+        order_id: order,
+        lines: vec![ItemLine {
+            sku: "SKU-B".into(),
+            quantity: 1,
+        }],
+    };
+    deliver(&app.pool, &ledger(), &event).await;
+    assert_eq!(payments_of(&app, order).await[0].3, 1000);
+    let refused: Vec<String> = sqlx::query_scalar(
+        "SELECT envelope->'data'->>'returnId' FROM outbox WHERE envelope->>'type' = 'ReturnRefundRefused'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, vec![late.to_string()]);
 }
 
 #[tokio::test]

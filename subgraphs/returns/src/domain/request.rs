@@ -90,6 +90,15 @@ impl Return {
         Ok(())
     }
 
+    /// Payments found nothing left to refund for this approved return: it ends REJECTED.
+    pub fn refund_refused(&mut self, reason: &str) -> Result<(), DomainError> {
+        let reason = required_text("reason", reason, MAX_REASON_LEN)?;
+        self.require(Status::Approved, "refuse its refund")?;
+        self.status = Status::Rejected;
+        self.rejection_reason = Some(reason);
+        Ok(())
+    }
+
     /// The money went back to the customer (the payments subgraph's refund succeeded).
     pub fn mark_refunded(&mut self) -> Result<(), DomainError> {
         self.require(Status::Approved, "mark it refunded")?;

@@ -4,7 +4,7 @@ use returns::events::Desk;
 use serde_json::json;
 use subgraph_kit::events::fulfillment::{ItemLine, ShipmentDelivered};
 use subgraph_kit::events::orders::OrderPlaced;
-use subgraph_kit::events::payments::PaymentRefunded;
+use subgraph_kit::events::payments::{PaymentRefunded, ReturnRefundRefused};
 use subgraph_kit::testing::{customer_token, deliver, error_code};
 use uuid::Uuid;
 
@@ -58,6 +58,36 @@ async fn invalid_requests_are_rejected_and_write_nothing() {
     }
     assert_eq!(app.count("returns").await, 0);
     assert_eq!(app.count("idempotency_keys").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approved_return_payments_cannot_refund_ends_rejected_with_the_reason() {
+    let app = app().await;
+    let id = requested(&app, ORDER_ID, Some(PAYMENT_ID)).await;
+    review(&app, "approveReturn", &id, None).await;
+    let refused = ReturnRefundRefused {
+        return_id: Uuid::parse_str(&id).unwrap(),
+        order_id: Uuid::parse_str(ORDER_ID).unwrap(),
+        reason: "nothing of the order's payments is left to refund".into(),
+    };
+    deliver(&app.pool, &Desk, &refused).await;
+    let (status, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status, rejection_reason FROM returns WHERE id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("row");
+    assert_eq!(status, "REJECTED");
+    assert_eq!(reason.as_deref(), Some(refused.reason.as_str()));
+    // Delivered again (or after it was closed otherwise): nothing changes.
+    deliver(&app.pool, &Desk, &refused).await;
+    let rejected: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE envelope->>'type' = 'ReturnRejected'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rejected, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
