@@ -67,6 +67,14 @@ impl Bus {
         })
     }
 
+    /// The platform's stream (created by [`Bus::connect`]).
+    pub async fn stream(&self) -> Result<jetstream::stream::Stream, EventError> {
+        self.jetstream
+            .get_stream(&self.stream)
+            .await
+            .map_err(EventError::nats)
+    }
+
     /// `<prefix>.<domain>.<Type>`: where `envelope` is published.
     pub fn subject(&self, envelope: &Envelope) -> String {
         self.event_subject(&envelope.source, &envelope.event_type)

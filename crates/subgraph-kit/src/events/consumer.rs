@@ -176,12 +176,7 @@ impl<H: Handler> Consumer<H> {
     /// Create (or reuse) the durable consumer and process deliveries until the connection
     /// fails; a consumer that was down resumes where its durable state says.
     pub async fn run(self) -> Result<(), EventError> {
-        let stream = self
-            .bus
-            .jetstream
-            .get_stream(&self.bus.stream)
-            .await
-            .map_err(EventError::nats)?;
+        let stream = self.bus.stream().await?;
         // NATS before 2.10 ignores `filter_subjects` (and would deliver the whole stream, dead
         // letters included): one subject goes in the older `filter_subject`.
         let (filter_subject, filter_subjects) = match self.config.subjects.as_slice() {
@@ -357,12 +352,7 @@ impl<H: Handler> Consumer<H> {
         if !self.handler.rebuilds() {
             return Ok(false);
         }
-        let stream = self
-            .bus
-            .jetstream
-            .get_stream(&self.bus.stream)
-            .await
-            .map_err(EventError::nats)?;
+        let stream = self.bus.stream().await?;
         let info = stream
             .consumer_info(&self.config.name)
             .await

@@ -28,11 +28,7 @@ const IDLE: Duration = Duration::from_millis(500);
 
 /// Every dead letter of `consumer`, oldest first.
 pub async fn list(bus: &Bus, consumer: &str) -> Result<Vec<DeadLetter>, EventError> {
-    let stream = bus
-        .jetstream
-        .get_stream(&bus.stream)
-        .await
-        .map_err(EventError::nats)?;
+    let stream = bus.stream().await?;
     let subject = bus.dead_letter_subject(consumer);
     let reader = stream
         .create_consumer(OrderedConfig {
@@ -79,11 +75,7 @@ pub async fn list(bus: &Bus, consumer: &str) -> Result<Vec<DeadLetter>, EventErr
 /// it from the dead-letter subject. Returns how many were replayed.
 pub async fn replay(bus: &Bus, consumer: &str) -> Result<usize, EventError> {
     let letters = list(bus, consumer).await?;
-    let stream = bus
-        .jetstream
-        .get_stream(&bus.stream)
-        .await
-        .map_err(EventError::nats)?;
+    let stream = bus.stream().await?;
     for letter in &letters {
         if letter.subject.is_empty() {
             continue;

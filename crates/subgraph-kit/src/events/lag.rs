@@ -45,11 +45,7 @@ async fn outbox(pool: &PgPool) -> Result<(), EventError> {
 /// `events_consumer_ack_pending{consumer}` (delivered, not acked), and
 /// `events_dead_letters{consumer}` (on its dead-letter subject).
 async fn consumer_lag(bus: &Bus, consumer: &'static str) -> Result<(), EventError> {
-    let stream = bus
-        .jetstream
-        .get_stream(&bus.stream)
-        .await
-        .map_err(EventError::nats)?;
+    let stream = bus.stream().await?;
     let info = stream
         .consumer_info(consumer)
         .await

@@ -41,11 +41,7 @@ pub async fn rebuild(
     consumer: &str,
     since: DateTime<Utc>,
 ) -> Result<Started, EventError> {
-    let stream = bus
-        .jetstream
-        .get_stream(&bus.stream)
-        .await
-        .map_err(EventError::nats)?;
+    let stream = bus.stream().await?;
     let start_time = time::OffsetDateTime::from_unix_timestamp_nanos(
         i128::from(since.timestamp()) * 1_000_000_000 + i128::from(since.timestamp_subsec_nanos()),
     )
