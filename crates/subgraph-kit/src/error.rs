@@ -74,24 +74,9 @@ pub enum AppError {
     #[error("{0}")]
     Forbidden(String),
     #[error("database error")]
-    Database(sqlx::Error),
+    Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-/// A database error is ours (INTERNAL_SERVER_ERROR), except text PostgreSQL cannot store:
-/// a NUL character (U+0000) in any string the client sent is its input's fault.
-impl From<sqlx::Error> for AppError {
-    fn from(err: sqlx::Error) -> Self {
-        // 22021 character_not_in_repertoire, 22P05 untranslatable_character.
-        let code = err.as_database_error().and_then(|e| e.code());
-        if matches!(code.as_deref(), Some("22021" | "22P05")) {
-            return AppError::BadInput(
-                "text may not contain the NUL character (U+0000)".to_string(),
-            );
-        }
-        AppError::Database(err)
-    }
 }
 
 impl AppError {

@@ -114,12 +114,8 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let identity = match identity {
-        Some(Extension(identity)) => identity,
-        // A router served without the authentication layer must not ignore a token (it
-        // would look accepted): refuse it, and treat requests without one as anonymous.
-        None if headers.contains_key(AUTHORIZATION) => return refuse("not_configured"),
-        None => Identity::ANONYMOUS,
+    let Some(identity) = caller(identity, &headers) else {
+        return refuse("not_configured");
     };
     let request = match read_request(&headers, body).await {
         Ok(request) => request,
@@ -176,6 +172,17 @@ async fn read_request(headers: &HeaderMap, body: Body) -> Result<async_graphql::
     })
 }
 
+/// Who the [`authenticate`] layer says is calling; `None` for a token it never saw: a router
+/// served without that layer must not ignore a token (it would look accepted), while a
+/// request without one is anonymous.
+fn caller(identity: Option<Extension<Identity>>, headers: &HeaderMap) -> Option<Identity> {
+    match identity {
+        Some(Extension(identity)) => Some(identity),
+        None if headers.contains_key(AUTHORIZATION) => None,
+        None => Some(Identity::ANONYMOUS),
+    }
+}
+
 /// A coded GraphQL error response that ran nothing.
 fn refusal(status: StatusCode, message: &str, code: &str) -> Response {
     let body = serde_json::json!({
@@ -216,10 +223,8 @@ where
     if !headers.contains_key(UPGRADE) {
         return method_not_allowed().await;
     }
-    let identity = match identity {
-        Some(Extension(identity)) => identity,
-        None if headers.contains_key(AUTHORIZATION) => return refuse("not_configured"),
-        None => Identity::ANONYMOUS,
+    let Some(identity) = caller(identity, &headers) else {
+        return refuse("not_configured");
     };
     let (mut parts, _) = request.into_parts();
     let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {

@@ -80,7 +80,7 @@ impl EventError {
 impl From<EventError> for crate::AppError {
     fn from(err: EventError) -> Self {
         match err {
-            EventError::Sqlx(e) => crate::AppError::from(e),
+            EventError::Sqlx(e) => crate::AppError::Database(e),
             other => crate::AppError::Internal(other.to_string()),
         }
     }

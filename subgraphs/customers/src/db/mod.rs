@@ -132,7 +132,7 @@ fn email_conflict(e: sqlx::Error) -> AppError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             AppError::conflict("a customer with this email already exists")
         }
-        _ => AppError::from(e),
+        _ => AppError::Database(e),
     }
 }
 
