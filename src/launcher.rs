@@ -43,7 +43,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     };
     let broker = match &args.nats_url {
         Some(_) => None,
-        None => crate::broker::Broker::start(&args.data_dir)?,
+        None => crate::broker::Broker::start(&args.data_dir, !args.no_download)?,
     };
     let mut args = args;
     if let Some(broker) = &broker {

@@ -8,6 +8,7 @@ mod embedded;
 mod events_cli;
 mod gateway;
 mod launcher;
+mod nats_install;
 mod process;
 mod restart;
 mod services;

@@ -11,6 +11,10 @@ mod access;
 #[cfg(feature = "gateway")]
 #[path = "platform/access_cases.rs"]
 mod access_cases;
+// Places orders through the gateway.
+#[cfg(feature = "gateway")]
+#[path = "platform/broker.rs"]
+mod broker;
 #[path = "platform/composition.rs"]
 mod composition;
 // Needs the gateway library in the launcher: on with the `gateway` feature.

@@ -79,6 +79,15 @@ impl Platform {
 
     /// [`Platform::start`] with extra launcher arguments, e.g. `--no-restart`.
     pub fn start_with(options: Options<'_>, args: &[&str]) -> Platform {
+        Platform::start_with_env(options, args, &[])
+    }
+
+    /// [`Platform::start_with`] with these environment variables set for the launcher.
+    pub fn start_with_env(
+        options: Options<'_>,
+        args: &[&str],
+        env: &[(&str, std::ffi::OsString)],
+    ) -> Platform {
         let mut addrs = HashMap::new();
         let mut command = Command::new(env!("CARGO_BIN_EXE_crowdcrunch"));
         command.args(args);
@@ -106,6 +115,7 @@ impl Platform {
         if let Some(url) = options.database_url {
             command.arg("--database-url").arg(url);
         }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = command.spawn().expect("start the crowdcrunch launcher");
         let output = Arc::new(Mutex::new(Vec::new()));
         collect(child.stdout.take().expect("stdout"), output.clone());

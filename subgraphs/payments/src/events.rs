@@ -192,8 +192,8 @@ async fn release(tx: &mut PgConnection, e: OrderCancelled) -> Outcome {
     Ok(())
 }
 
-/// A return was approved: refund its lines at the prices charged from the order's captured
-/// payment (never more than is still refundable).
+/// A return was approved: refund its lines at the prices charged from the payment it names
+/// (else the order's first with something left to refund), never more than is still refundable.
 async fn refund_return(tx: &mut PgConnection, e: ReturnApproved) -> Outcome {
     locked(tx, e.order_id).await?;
     let lines = facts::lines(tx, e.order_id).await.map_err(failed)?;
@@ -202,15 +202,23 @@ async fn refund_return(tx: &mut PgConnection, e: ReturnApproved) -> Outcome {
     let payments = db::lock_order_payments(tx, e.order_id)
         .await
         .map_err(failed)?;
-    let payment = payments.into_iter().find(|p| p.refundable() > 0);
+    let payment = match e.payment_id {
+        Some(named) => payments.into_iter().find(|p| p.id == named),
+        None => payments.into_iter().find(|p| p.refundable() > 0),
+    };
     let amount = payment.as_ref().map_or(0, |p| value.min(p.refundable()));
     let Some(mut payment) = payment.filter(|_| amount > 0) else {
-        // Refunded in full before the return was approved: say so, and returns rejects it.
+        // Refunded in full before the return was approved (or the named payment is not the
+        // order's): say so, and returns rejects it.
         tracing::info!(order = %e.order_id, return_id = %e.return_id, "approved return with nothing left to refund");
+        let reason = match e.payment_id {
+            Some(named) => format!("nothing of payment {named} is left to refund"),
+            None => "nothing of the order's payments is left to refund".into(),
+        };
         let refused = ReturnRefundRefused {
             return_id: e.return_id,
             order_id: e.order_id,
-            reason: "nothing of the order's payments is left to refund".into(),
+            reason,
         };
         outbox::record(tx, &refused).await?;
         return Ok(());

@@ -23,13 +23,18 @@ impl Event for ReturnRequested {
 }
 
 /// Staff accepted the return (APPROVED): payments refunds the returned lines at the prices
-/// charged, from the order's captured payment.
+/// charged, from the payment the return names, else from the order's captured payment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnApproved {
     pub return_id: Uuid,
     pub order_id: Uuid,
     pub lines: Vec<ItemLine>,
+    /// The payment the customer asked to be refunded to (`requestReturn`'s `paymentId`).
+    /// Added within version 1: absent from earlier events, which refund the first payment
+    /// with something left to refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<Uuid>,
 }
 
 impl Event for ReturnApproved {

@@ -138,7 +138,22 @@ async fn reserved_stock_gets_the_order_authorized_paid_gets_it_captured() {
         .await;
     assert_eq!(mine["data"]["payment"]["status"], "CAPTURED", "{mine}");
 
-    // An approved return of one SKU-A refunds 300; of the other SKU-A and SKU-B, 700 more.
+    // A return naming a payment that is not the order's refunds nothing: payments says so.
+    let stranger = Uuid::new_v4();
+    let event = ReturnApproved {
+        return_id: stranger,
+        order_id: order,
+        lines: vec![ItemLine {
+            sku: "SKU-A".into(),
+            quantity: 1,
+        }],
+        payment_id: Some(Uuid::new_v4()),
+    };
+    deliver(&app.pool, &ledger(), &event).await;
+    assert_eq!(payments_of(&app, order).await[0].3, 0);
+
+    // An approved return of one SKU-A refunds 300 from the payment it names; of the other
+    // SKU-A and SKU-B, 700 more.
     for (lines, refunded) in [
         (vec![("SKU-A", 1)], 300),
         (vec![("SKU-A", 1), ("SKU-B", 1)], 1000),
@@ -153,13 +168,15 @@ async fn reserved_stock_gets_the_order_authorized_paid_gets_it_captured() {
                     quantity,
                 })
                 .collect(),
+            payment_id: Some(payment_id),
         };
         deliver(&app.pool, &ledger(), &event).await;
         assert_eq!(payments_of(&app, order).await[0].3, refunded);
     }
     assert_eq!(payments_of(&app, order).await[0].0, "REFUNDED");
 
-    // One more approved return finds nothing left to refund: payments says so, once.
+    // One more approved return (naming no payment, as before `paymentId` was carried) finds
+    // nothing left to refund: payments says so, once.
     let late = Uuid::new_v4();
     let event = ReturnApproved {
         return_id: late,
@@ -168,16 +185,18 @@ async fn reserved_stock_gets_the_order_authorized_paid_gets_it_captured() {
             sku: "SKU-B".into(),
             quantity: 1,
         }],
+        payment_id: None,
     };
     deliver(&app.pool, &ledger(), &event).await;
     assert_eq!(payments_of(&app, order).await[0].3, 1000);
     let refused: Vec<String> = sqlx::query_scalar(
-        "SELECT envelope->'data'->>'returnId' FROM outbox WHERE envelope->>'type' = 'ReturnRefundRefused'",
+        "SELECT envelope->'data'->>'returnId' FROM outbox
+         WHERE envelope->>'type' = 'ReturnRefundRefused' ORDER BY seq",
     )
     .fetch_all(&app.pool)
     .await
     .unwrap();
-    assert_eq!(refused, vec![late.to_string()]);
+    assert_eq!(refused, vec![stranger.to_string(), late.to_string()]);
 }
 
 #[tokio::test]

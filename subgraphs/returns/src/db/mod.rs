@@ -162,6 +162,7 @@ pub async fn update_status(conn: &mut PgConnection, r: &Return) -> AppResult<()>
                 return_id,
                 order_id,
                 lines,
+                payment_id: r.payment_id,
             };
             record(conn, &event).await
         }

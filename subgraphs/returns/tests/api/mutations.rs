@@ -131,6 +131,14 @@ async fn an_approved_return_becomes_refunded_when_payments_refunds_it() {
         types,
         vec!["ReturnRequested", "ReturnApproved", "ReturnRefunded"]
     );
+    // The approval names the payment to refund: the one the customer chose.
+    let named: Option<String> = sqlx::query_scalar(
+        "SELECT envelope->'data'->>'paymentId' FROM outbox WHERE envelope->>'type' = 'ReturnApproved'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(named.as_deref(), Some(PAYMENT_ID));
     let missing = review(
         &app,
         "approveReturn",
