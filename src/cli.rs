@@ -84,6 +84,10 @@ pub struct UpArgs {
     /// Do not load the demo data set into empty databases.
     #[arg(long)]
     pub no_seed: bool,
+    /// Do not place the demo's live orders through the gateway (by default, once per data
+    /// directory, a few orders of demo customers 95 to 99 go through the whole lifecycle).
+    #[arg(long, env = "CROWDCRUNCH_NO_DEMO_ORDERS")]
+    pub no_demo_orders: bool,
     /// Do not start a service again when it exits on its own (by default a crashed one is
     /// restarted with exponential backoff: 0.5 s doubling up to 30 s, reset after 60 s up).
     #[arg(long)]

@@ -164,6 +164,14 @@ async fn start_and_watch(
         None => say("the subgraphs are up (no gateway)."),
     }
     say("press Ctrl-C to stop");
+    // The lifecycle needs the gateway, a broker and every subgraph.
+    let lifecycle = args.nats_url.is_some() && services.len() == Service::ALL.len();
+    if let (Some(url), true) = (
+        &gateway_url,
+        lifecycle && !args.no_seed && !args.no_demo_orders,
+    ) {
+        tokio::spawn(crate::demo::run(url.clone(), args.data_dir.clone()));
+    }
     platform
         .watch(|| {
             for message in embedded.map(EmbeddedDatabases::heal).unwrap_or_default() {

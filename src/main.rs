@@ -4,6 +4,7 @@
 
 mod broker;
 mod cli;
+mod demo;
 mod embedded;
 mod events_cli;
 mod gateway;

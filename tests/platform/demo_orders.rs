@@ -41,13 +41,16 @@ fn demo_orders_move_through_the_lifecycle_like_any_other() {
         "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
         json!({ "id": order }),
     );
+    // Paid: cancelled once fulfillment stopped its parcel, then refunded.
     assert_eq!(
         data(&cancel)["cancelOrder"]["status"],
-        "CANCELLED",
+        "CANCELLING",
         "{cancel:#}"
     );
     wait_for(&platform, &staff, &order, |o| {
-        o["payments"][0]["status"] == "REFUNDED" && o["shipments"][0]["status"] == "CANCELLED"
+        o["status"] == "CANCELLED"
+            && o["payments"][0]["status"] == "REFUNDED"
+            && o["shipments"][0]["status"] == "CANCELLED"
     });
 
     // A demo FULFILLED order with a delivered shipment and no return: its customer returns one

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 /// Each query returns the rows that break one invariant, as text.
-const VIOLATIONS: [(&str, &str); 8] = [
+const VIOLATIONS: [(&str, &str); 9] = [
     (
         "an event is still waiting in an outbox",
         "SELECT 'customers ' || id FROM customers.outbox WHERE published_at IS NULL
@@ -23,10 +23,10 @@ const VIOLATIONS: [(&str, &str); 8] = [
            AND o.id IN (SELECT order_id FROM fulfillment.known_orders)",
     ),
     (
-        "a cancelled order has a live shipment or an open return",
+        "a cancelled order has a live or delivered shipment, or an open return",
         "SELECT o.id || ' shipment ' || s.status FROM orders.orders o
          JOIN fulfillment.shipments s ON s.order_id = o.id
-         WHERE o.status = 'CANCELLED' AND s.status IN ('PENDING', 'SHIPPED')
+         WHERE o.status = 'CANCELLED' AND s.status IN ('PENDING', 'SHIPPED', 'DELIVERED')
            AND o.id IN (SELECT order_id FROM fulfillment.known_orders)
          UNION ALL
          SELECT o.id || ' return ' || r.status FROM orders.orders o
@@ -62,6 +62,10 @@ const VIOLATIONS: [(&str, &str); 8] = [
          WHERE NOT EXISTS (SELECT 1 FROM customers.customers c WHERE c.id = k.customer_id)",
     ),
     ("stock is negative", "SELECT sku FROM fulfillment.inventory WHERE stock < 0"),
+    (
+        "a cancellation never got fulfillment's answer",
+        "SELECT id::text FROM orders.orders WHERE status = 'CANCELLING'",
+    ),
     (
         "a cancelled order still holds reserved stock, or a shipped one lost its reservation",
         "SELECT k.order_id || ' ' || k.status FROM fulfillment.known_orders k

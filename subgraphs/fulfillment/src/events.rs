@@ -1,14 +1,19 @@
 //! What fulfillment does with orders' events (the consumer `fulfillment`): it reserves a
-//! placed order's stock (or says it cannot), ships a paid order, and on a cancellation cancels
-//! what has not left and puts its stock back.
+//! placed order's stock (or says it cannot), ships a paid order, answers a paid order's
+//! cancellation (stopped, or refused once a parcel was delivered), and on a cancellation
+//! cancels what has not been delivered and puts its stock back.
 
 use crate::db::{self, orders};
 use crate::domain::{unshipped, KnownOrder, Line, Shipment, Status};
 use chrono::Utc;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
-use subgraph_kit::events::fulfillment::{StockRejected, StockReserved};
-use subgraph_kit::events::orders::{OrderCancelled, OrderFulfilled, OrderPaid, OrderPlaced};
+use subgraph_kit::events::fulfillment::{
+    CancellationConfirmed, CancellationRefused, StockRejected, StockReserved,
+};
+use subgraph_kit::events::orders::{
+    OrderCancellationRequested, OrderCancelled, OrderFulfilled, OrderPaid, OrderPlaced,
+};
 use subgraph_kit::events::{async_trait, outbox, Envelope, Handler, HandlerError, Subscription};
 use subgraph_kit::AppError;
 use uuid::Uuid;
@@ -55,6 +60,7 @@ impl Handler for Warehouse {
             "OrderPlaced" => reserve(tx, event.decode()?).await,
             "OrderPaid" => ship(tx, event.decode()?, self.auto_ship).await,
             "OrderCancelled" => cancel(tx, event.decode()?).await,
+            "OrderCancellationRequested" => cancellation(tx, event.decode()?).await,
             "OrderFulfilled" => {
                 let e: OrderFulfilled = event.decode()?;
                 let mut order = locked(tx, e.order_id).await?;
@@ -143,23 +149,58 @@ async fn ship(tx: &mut PgConnection, e: OrderPaid, auto_ship: bool) -> Outcome {
     db::insert_shipment(tx, &shipment).await.map_err(failed)
 }
 
-/// The order is cancelled: cancel its shipments still PENDING, recall those the carrier has
-/// taken but not delivered (orders may accept a cancellation while the carrier takes the
-/// parcel), and put back in stock what was reserved for it and is not delivered.
+/// The order is cancelled: stop its parcels (see [`stop`]). Orders cancels a PLACED order at
+/// once; a PAID one only after [`cancellation`] confirmed, when this finds nothing left to do.
 async fn cancel(tx: &mut PgConnection, e: OrderCancelled) -> Outcome {
-    let mut order = locked(tx, e.order_id).await?;
-    for status in [Status::Pending, Status::Shipped] {
-        for mut shipment in db::lock_order_shipments(tx, e.order_id, status)
-            .await
-            .map_err(failed)?
-        {
+    let order = locked(tx, e.order_id).await?;
+    let shipments = db::lock_order_shipments(tx, e.order_id)
+        .await
+        .map_err(failed)?;
+    stop(tx, order, shipments).await
+}
+
+/// A paid order's customer asks to cancel it: unless a parcel of it was delivered already
+/// (then `CancellationRefused`, and nothing changes), stop every other one and confirm
+/// (`CancellationConfirmed`: orders cancels the order, payments refunds it). Every shipment
+/// is locked before it is looked at, so a parcel the carrier delivers at this very moment is
+/// either seen delivered or stopped: an order is never both refunded and delivered.
+async fn cancellation(tx: &mut PgConnection, e: OrderCancellationRequested) -> Outcome {
+    let order = locked(tx, e.order_id).await?;
+    let shipments = db::lock_order_shipments(tx, e.order_id)
+        .await
+        .map_err(failed)?;
+    if shipments.iter().any(|s| s.status == Status::Delivered) {
+        let refused = CancellationRefused {
+            order_id: e.order_id,
+            reason: "a parcel of the order was delivered before the cancellation: return what arrived instead".into(),
+        };
+        outbox::record(tx, &refused).await?;
+        return Ok(());
+    }
+    stop(tx, order, shipments).await?;
+    outbox::record(
+        tx,
+        &CancellationConfirmed {
+            order_id: e.order_id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Cancel the order's shipments still PENDING, recall those the carrier has taken but not
+/// delivered, put back in stock what was reserved for it and is not delivered, and remember
+/// the order as cancelled (the carrier leaves its parcels alone).
+async fn stop(tx: &mut PgConnection, mut order: KnownOrder, shipments: Vec<Shipment>) -> Outcome {
+    for mut shipment in shipments {
+        if matches!(shipment.status, Status::Pending | Status::Shipped) {
             shipment.cancel().map_err(|e| HandlerError(e.to_string()))?;
             db::update_status(tx, &shipment).await.map_err(failed)?;
         }
     }
     if order.reserved {
-        let ordered = orders::lines(tx, e.order_id).await.map_err(failed)?;
-        let shipped = orders::shipped(tx, e.order_id).await.map_err(failed)?;
+        let ordered = orders::lines(tx, order.order_id).await.map_err(failed)?;
+        let shipped = orders::shipped(tx, order.order_id).await.map_err(failed)?;
         db::release(tx, &unshipped(&ordered, &shipped))
             .await
             .map_err(failed)?;

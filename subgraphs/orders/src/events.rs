@@ -1,13 +1,15 @@
-//! What orders does with other domains' events (the consumer `orders`): payments and
-//! deliveries move its orders through their life, and registrations tell it which customers
-//! exist (what `placeOrder` is checked against).
+//! What orders does with other domains' events (the consumer `orders`): payments, deliveries
+//! and fulfillment's answer to a cancellation move its orders through their life, and
+//! registrations tell it which customers exist (what `placeOrder` is checked against).
 
 use crate::db::{customers, orders};
 use crate::domain::Transition;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use subgraph_kit::events::customers::CustomerRegistered;
-use subgraph_kit::events::fulfillment::{ShipmentDelivered, ShipmentShipped, StockRejected};
+use subgraph_kit::events::fulfillment::{
+    CancellationConfirmed, CancellationRefused, ShipmentDelivered, ShipmentShipped, StockRejected,
+};
 use subgraph_kit::events::payments::{PaymentAuthorized, PaymentFailed};
 use subgraph_kit::events::{async_trait, Envelope, Handler, HandlerError, Subscription};
 use subgraph_kit::AppError;
@@ -24,6 +26,8 @@ pub fn subscriptions(_pool: &PgPool) -> Vec<Subscription> {
             ("fulfillment", "StockRejected"),
             ("fulfillment", "ShipmentShipped"),
             ("fulfillment", "ShipmentDelivered"),
+            ("fulfillment", "CancellationConfirmed"),
+            ("fulfillment", "CancellationRefused"),
         ],
         handler: Arc::new(Lifecycle),
     }]
@@ -67,6 +71,16 @@ impl Handler for Lifecycle {
                     return Ok(());
                 }
                 (e.order_id, Transition::Fulfil)
+            }
+            "CancellationConfirmed" => {
+                let e: CancellationConfirmed = event.decode()?;
+                (e.order_id, Transition::ConfirmCancel)
+            }
+            "CancellationRefused" => {
+                let e: CancellationRefused = event.decode()?;
+                return orders::cancellation_refused(tx, e.order_id, e.reason)
+                    .await
+                    .map_err(|err| HandlerError(err.to_string()));
             }
             _ => return Ok(()),
         };

@@ -86,3 +86,33 @@ impl Event for ShipmentDelivered {
     const TYPE: &'static str = "ShipmentDelivered";
     const VERSION: u32 = 1;
 }
+
+/// Fulfillment's answer to an `OrderCancellationRequested`: no parcel of the order was
+/// delivered, and every other one is stopped (PENDING cancelled, SHIPPED recalled) with its
+/// stock back. Orders may now cancel the order (and payments then refunds it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancellationConfirmed {
+    pub order_id: Uuid,
+}
+
+impl Event for CancellationConfirmed {
+    const DOMAIN: &'static str = "fulfillment";
+    const TYPE: &'static str = "CancellationConfirmed";
+    const VERSION: u32 = 1;
+}
+
+/// Fulfillment's answer to an `OrderCancellationRequested` when a parcel of the order was
+/// delivered already: nothing was stopped, and the order goes on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancellationRefused {
+    pub order_id: Uuid,
+    pub reason: String,
+}
+
+impl Event for CancellationRefused {
+    const DOMAIN: &'static str = "fulfillment";
+    const TYPE: &'static str = "CancellationRefused";
+    const VERSION: u32 = 1;
+}

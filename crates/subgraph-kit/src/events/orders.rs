@@ -80,3 +80,39 @@ impl Event for OrderFulfilled {
     const TYPE: &'static str = "OrderFulfilled";
     const VERSION: u32 = 1;
 }
+
+/// A customer (or staff) asked to cancel a PAID order (PAID → CANCELLING). Fulfillment
+/// answers: every parcel not delivered stopped ([`CancellationConfirmed`]), or one delivered
+/// already ([`CancellationRefused`]). Nothing is refunded before the answer, so an order is
+/// never both refunded and delivered.
+///
+/// [`CancellationConfirmed`]: super::fulfillment::CancellationConfirmed
+/// [`CancellationRefused`]: super::fulfillment::CancellationRefused
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCancellationRequested {
+    pub order_id: Uuid,
+    pub customer_id: Uuid,
+}
+
+impl Event for OrderCancellationRequested {
+    const DOMAIN: &'static str = "orders";
+    const TYPE: &'static str = "OrderCancellationRequested";
+    const VERSION: u32 = 1;
+}
+
+/// A cancellation could not be done (a parcel was delivered first): the order goes on
+/// (CANCELLING → PAID, or it is FULFILLED already) and the customer may return what arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCancellationRefused {
+    pub order_id: Uuid,
+    pub customer_id: Uuid,
+    pub reason: String,
+}
+
+impl Event for OrderCancellationRefused {
+    const DOMAIN: &'static str = "orders";
+    const TYPE: &'static str = "OrderCancellationRefused";
+    const VERSION: u32 = 1;
+}

@@ -31,6 +31,10 @@ pub fn for_order(kind: &str, customer_id: Uuid, order_id: Uuid) -> Option<Notifi
             "Your order was cancelled",
             "any money taken is refunded and nothing will ship",
         ),
+        "OrderCancellationRefused" => (
+            "Your order could not be cancelled",
+            "a parcel was delivered before we could stop it; you can return what arrived",
+        ),
         _ => return None,
     };
     Some(Notification {
@@ -53,6 +57,7 @@ mod tests {
             "OrderPaid",
             "OrderFulfilled",
             "OrderCancelled",
+            "OrderCancellationRefused",
         ] {
             let n = for_order(kind, c, o).expect("an e-mail");
             assert!(n.subject.contains(&o.to_string()) && n.kind == kind);

@@ -195,19 +195,18 @@ async fn order_delivered(conn: &mut PgConnection, order_id: Uuid) -> AppResult<b
     Ok(delivered)
 }
 
-/// Shipments of `order_id` in `status`, locked until the transaction ends.
+/// Every shipment of `order_id`, locked until the transaction ends, as committed once locked:
+/// one the carrier (or staff) is moving right now is waited for and read as it then is, never
+/// skipped (selecting by status first could miss a parcel delivered meanwhile).
 pub async fn lock_order_shipments(
     conn: &mut PgConnection,
     order_id: Uuid,
-    status: Status,
 ) -> AppResult<Vec<Shipment>> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM shipments WHERE order_id = $1 AND status = $2 ORDER BY id FOR UPDATE",
-    )
-    .bind(order_id)
-    .bind(status.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM shipments WHERE order_id = $1 ORDER BY id FOR UPDATE")
+            .bind(order_id)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         found.extend(lock_shipment(conn, id).await?);

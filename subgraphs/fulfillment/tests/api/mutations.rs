@@ -2,7 +2,7 @@ use crate::support::*;
 use fulfillment::events::Warehouse;
 use futures::future::join_all;
 use serde_json::json;
-use subgraph_kit::events::orders::OrderCancelled;
+use subgraph_kit::events::orders::{OrderCancellationRequested, OrderCancelled};
 use subgraph_kit::testing::{deliver, error_code, TestApp};
 use uuid::Uuid;
 
@@ -132,6 +132,107 @@ async fn a_cancellation_that_races_the_carrier_recalls_the_parcel_and_restocks_i
         .unwrap();
     assert_eq!(status, "CANCELLED");
     assert_eq!(stock_of(&app, "SKU-A").await, 5);
+}
+
+/// A paid order of two SKU-A (stock 5) with its parcel PENDING; the parcel's id.
+async fn paid_with_parcel(app: &TestApp, customer: Uuid) -> Uuid {
+    stock_up(app, "SKU-A", 5).await;
+    placed(app, ORDER_ID, &[("SKU-A", 2)], customer).await;
+    paid(app, &Warehouse { auto_ship: true }, ORDER_ID, customer).await;
+    sqlx::query_scalar("SELECT id FROM shipments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn cancellation_of(order: &str, customer: Uuid) -> OrderCancellationRequested {
+    OrderCancellationRequested {
+        order_id: Uuid::parse_str(order).unwrap(),
+        customer_id: customer,
+    }
+}
+
+async fn shipment_status(app: &TestApp) -> String {
+    sqlx::query_scalar("SELECT status FROM shipments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paid_orders_cancellation_stops_its_parcel_and_is_confirmed() {
+    let app = app().await;
+    let customer = Uuid::new_v4();
+    paid_with_parcel(&app, customer).await;
+    deliver(&app.pool, &MANUAL, &cancellation_of(ORDER_ID, customer)).await;
+    assert_eq!(shipment_status(&app).await, "CANCELLED");
+    assert_eq!(stock_of(&app, "SKU-A").await, 5);
+    assert_eq!(
+        outbox_types(&app).await.last().map(String::as_str),
+        Some("CancellationConfirmed")
+    );
+    // Orders' OrderCancelled that follows finds nothing left to stop.
+    let event = OrderCancelled {
+        order_id: Uuid::parse_str(ORDER_ID).unwrap(),
+        customer_id: customer,
+        previous_status: "PAID".into(),
+    };
+    deliver(&app.pool, &MANUAL, &event).await;
+    assert_eq!(stock_of(&app, "SKU-A").await, 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancellation_is_refused_once_a_parcel_was_delivered_and_changes_nothing() {
+    let app = app().await;
+    let customer = Uuid::new_v4();
+    let shipment = paid_with_parcel(&app, customer).await;
+    for step in [
+        "markShipped(id: $id, trackingNumber: \"T1\")",
+        "markDelivered(id: $id)",
+    ] {
+        let q = format!("mutation($id: ID!) {{ {step} {{ status }} }}");
+        let res = app.gql(&q, json!({"id": shipment})).await;
+        assert!(res["errors"].is_null(), "{res}");
+    }
+    deliver(&app.pool, &MANUAL, &cancellation_of(ORDER_ID, customer)).await;
+    assert_eq!(shipment_status(&app).await, "DELIVERED");
+    assert_eq!(stock_of(&app, "SKU-A").await, 3);
+    assert_eq!(
+        outbox_types(&app).await.last().map(String::as_str),
+        Some("CancellationRefused")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parcel_delivered_while_the_cancellation_is_handled_is_seen_delivered_not_missed() {
+    let app = app().await;
+    let customer = Uuid::new_v4();
+    let shipment = paid_with_parcel(&app, customer).await;
+    // The carrier is delivering the parcel (its row locked, not committed yet) when the
+    // cancellation arrives: the handler waits for it and then sees it DELIVERED.
+    let mut carrier = app.pool.begin().await.unwrap();
+    sqlx::query("UPDATE shipments SET status = 'DELIVERED', tracking_number = 'T1' WHERE id = $1")
+        .bind(shipment)
+        .execute(&mut *carrier)
+        .await
+        .unwrap();
+    let pool = app.pool.clone();
+    let handling =
+        tokio::spawn(
+            async move { deliver(&pool, &MANUAL, &cancellation_of(ORDER_ID, customer)).await },
+        );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !handling.is_finished(),
+        "the handler did not wait for the parcel"
+    );
+    carrier.commit().await.unwrap();
+    handling.await.unwrap();
+    assert_eq!(shipment_status(&app).await, "DELIVERED");
+    assert_eq!(
+        outbox_types(&app).await.last().map(String::as_str),
+        Some("CancellationRefused")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use subgraph_kit::events::orders::{
-    OrderCancelled, OrderFulfilled, OrderPaid, OrderPlaced, OrderPlacedLine,
+    OrderCancellationRefused, OrderCancellationRequested, OrderCancelled, OrderFulfilled,
+    OrderPaid, OrderPlaced, OrderPlacedLine,
 };
 use subgraph_kit::events::outbox;
 use subgraph_kit::{AppError, AppResult};
@@ -210,19 +211,32 @@ pub async fn transition(
             "part of this order has shipped: it can no longer be cancelled; return what arrives instead",
         ));
     }
+    let target = transition.target(from);
     let sql = format!(
         "WITH o AS (UPDATE orders SET status = $2 WHERE id = $1 RETURNING *)
          SELECT {ORDER_COLUMNS} FROM o"
     );
     let row: OrderRow = sqlx::query_as(&sql)
         .bind(id)
-        .bind(transition.target().as_str())
+        .bind(target.as_str())
         .fetch_one(&mut *conn)
         .await?;
     let customer_id = row.customer_id;
     match transition {
-        Transition::Cancel | Transition::Abandon => {
-            let previous_status = current;
+        // A paid order: fulfillment stops its parcels first (or says one was delivered).
+        Transition::Cancel if target == Status::Cancelling => {
+            let event = OrderCancellationRequested {
+                order_id: id,
+                customer_id,
+            };
+            outbox::record(conn, &event).await?;
+        }
+        Transition::Cancel | Transition::Abandon | Transition::ConfirmCancel => {
+            // Confirmed from CANCELLING: it was paid, and payments refunds it.
+            let previous_status = match transition {
+                Transition::ConfirmCancel => Status::Paid.as_str().to_string(),
+                _ => current,
+            };
             let event = OrderCancelled {
                 order_id: id,
                 customer_id,
@@ -230,6 +244,8 @@ pub async fn transition(
             };
             outbox::record(conn, &event).await?;
         }
+        // Its event carries fulfillment's reason: see `cancellation_refused`.
+        Transition::RefuseCancel => {}
         Transition::Pay { payment_id } => {
             let event = OrderPaid {
                 order_id: id,
@@ -247,4 +263,38 @@ pub async fn transition(
         }
     }
     Ok(row)
+}
+
+/// Fulfillment could not stop a cancelled order's parcels (one was delivered first): a
+/// CANCELLING order is PAID again; either way (it may be FULFILLED by now) the customer is
+/// told why, with `OrderCancellationRefused`. Any other status: a late answer, nothing to do.
+pub async fn cancellation_refused(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reason: String,
+) -> AppResult<()> {
+    let current = status_for_update(conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("order {id} not found")))?;
+    let customer_id = match Status::parse(&current) {
+        Some(Status::Cancelling) => {
+            transition(conn, id, Transition::RefuseCancel)
+                .await?
+                .customer_id
+        }
+        Some(Status::Fulfilled) => {
+            sqlx::query_scalar("SELECT customer_id FROM orders WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+        _ => return Ok(()),
+    };
+    let event = OrderCancellationRefused {
+        order_id: id,
+        customer_id,
+        reason,
+    };
+    outbox::record(conn, &event).await?;
+    Ok(())
 }

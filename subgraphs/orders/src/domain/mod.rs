@@ -12,6 +12,8 @@ pub use placement::{price_order, CatalogEntry, OrderRequest, PricedLine, PricedO
 pub enum Status {
     Placed,
     Paid,
+    /// A paid order whose cancellation waits for fulfillment to stop its parcels.
+    Cancelling,
     Fulfilled,
     Cancelled,
 }
@@ -21,6 +23,7 @@ impl Status {
         match self {
             Status::Placed => "PLACED",
             Status::Paid => "PAID",
+            Status::Cancelling => "CANCELLING",
             Status::Fulfilled => "FULFILLED",
             Status::Cancelled => "CANCELLED",
         }
@@ -30,6 +33,7 @@ impl Status {
         match s {
             "PLACED" => Some(Status::Placed),
             "PAID" => Some(Status::Paid),
+            "CANCELLING" => Some(Status::Cancelling),
             "FULFILLED" => Some(Status::Fulfilled),
             "CANCELLED" => Some(Status::Cancelled),
             _ => None,
@@ -40,38 +44,61 @@ impl Status {
 /// A status change: a client asks to cancel; the others follow other domains' events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
-    /// The customer (or staff) cancels an open order; a paid one is refunded by payments.
+    /// The customer (or staff) cancels an open order: a PLACED one at once; a PAID one waits
+    /// (CANCELLING) for fulfillment to stop its parcels, and is refunded only then.
     Cancel,
     /// The order cannot go on before it was paid (payment declined, stock short).
     Abandon,
     /// Its payment was authorized.
     Pay { payment_id: uuid::Uuid },
-    /// Every unit was delivered.
+    /// Every unit was delivered (also while a cancellation waits: fulfillment refuses it).
     Fulfil,
+    /// Fulfillment stopped every parcel: the cancellation is done (payments refunds).
+    ConfirmCancel,
+    /// A parcel was delivered first: the order goes on as PAID.
+    RefuseCancel,
 }
 
 impl Transition {
+    /// Every kind of change (the payment id of `Pay` is nil).
+    pub const ALL: [Transition; 6] = [
+        Transition::Cancel,
+        Transition::Abandon,
+        Transition::Pay {
+            payment_id: uuid::Uuid::nil(),
+        },
+        Transition::Fulfil,
+        Transition::ConfirmCancel,
+        Transition::RefuseCancel,
+    ];
+
     /// The statuses this change may start from.
     pub fn allowed_from(self) -> &'static [Status] {
         match self {
             // Fulfilled goods are returned through the returns subgraph, not cancelled.
             Transition::Cancel => &[Status::Placed, Status::Paid],
             Transition::Abandon | Transition::Pay { .. } => &[Status::Placed],
-            Transition::Fulfil => &[Status::Paid],
+            Transition::Fulfil => &[Status::Paid, Status::Cancelling],
+            Transition::ConfirmCancel | Transition::RefuseCancel => &[Status::Cancelling],
         }
     }
 
-    pub fn target(self) -> Status {
+    /// Where the change leads from `from` (one of [`Transition::allowed_from`]).
+    pub fn target(self, from: Status) -> Status {
         match self {
-            Transition::Cancel | Transition::Abandon => Status::Cancelled,
-            Transition::Pay { .. } => Status::Paid,
+            Transition::Cancel if from == Status::Paid => Status::Cancelling,
+            Transition::Cancel | Transition::Abandon | Transition::ConfirmCancel => {
+                Status::Cancelled
+            }
+            Transition::Pay { .. } | Transition::RefuseCancel => Status::Paid,
             Transition::Fulfil => Status::Fulfilled,
         }
     }
 
     pub fn verb(self) -> &'static str {
         match self {
-            Transition::Cancel | Transition::Abandon => "cancel",
+            Transition::Cancel | Transition::Abandon | Transition::ConfirmCancel => "cancel",
+            Transition::RefuseCancel => "resume",
             Transition::Pay { .. } => "pay",
             Transition::Fulfil => "fulfil",
         }
@@ -87,6 +114,7 @@ mod tests {
         for s in [
             Status::Placed,
             Status::Paid,
+            Status::Cancelling,
             Status::Fulfilled,
             Status::Cancelled,
         ] {
@@ -108,8 +136,33 @@ mod tests {
             payment_id: uuid::Uuid::nil(),
         };
         assert_eq!(pay.allowed_from(), &[Status::Placed]);
-        assert_eq!(Transition::Fulfil.allowed_from(), &[Status::Paid]);
+        assert_eq!(
+            Transition::Fulfil.allowed_from(),
+            &[Status::Paid, Status::Cancelling]
+        );
         // A failed payment cancels only an order not paid meanwhile.
         assert_eq!(Transition::Abandon.allowed_from(), &[Status::Placed]);
+    }
+
+    #[test]
+    fn a_paid_order_is_cancelled_only_once_fulfillment_confirms() {
+        assert_eq!(Transition::Cancel.target(Status::Placed), Status::Cancelled);
+        assert_eq!(Transition::Cancel.target(Status::Paid), Status::Cancelling);
+        assert_eq!(
+            Transition::ConfirmCancel.target(Status::Cancelling),
+            Status::Cancelled
+        );
+        assert_eq!(
+            Transition::RefuseCancel.target(Status::Cancelling),
+            Status::Paid
+        );
+        // Asked twice, the second is refused; a delivery still fulfils the order.
+        assert!(!Transition::Cancel
+            .allowed_from()
+            .contains(&Status::Cancelling));
+        assert_eq!(
+            Transition::Fulfil.target(Status::Cancelling),
+            Status::Fulfilled
+        );
     }
 }

@@ -110,6 +110,7 @@ fn status_name(status: crate::graphql::types::OrderStatus) -> &'static str {
     match status {
         S::Placed => "PLACED",
         S::Paid => "PAID",
+        S::Cancelling => "CANCELLING",
         S::Fulfilled => "FULFILLED",
         S::Cancelled => "CANCELLED",
     }
@@ -117,16 +118,9 @@ fn status_name(status: crate::graphql::types::OrderStatus) -> &'static str {
 
 /// Whether no transition leaves `status`.
 fn is_final(status: Status) -> bool {
-    [
-        Transition::Cancel,
-        Transition::Abandon,
-        Transition::Pay {
-            payment_id: uuid::Uuid::nil(),
-        },
-        Transition::Fulfil,
-    ]
-    .iter()
-    .all(|t| !t.allowed_from().contains(&status))
+    Transition::ALL
+        .iter()
+        .all(|t| !t.allowed_from().contains(&status))
 }
 
 /// The order of `row` with `status` (the change's; the row may have moved on since).

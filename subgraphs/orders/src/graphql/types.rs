@@ -46,6 +46,9 @@ pub struct OrderLine {
 pub enum OrderStatus {
     Placed,
     Paid,
+    /// Cancellation asked of a paid order: fulfillment is stopping its parcels. Then
+    /// CANCELLED (and refunded), or PAID again if a parcel was delivered first.
+    Cancelling,
     Fulfilled,
     Cancelled,
 }
@@ -55,6 +58,7 @@ impl From<Status> for OrderStatus {
         match s {
             Status::Placed => OrderStatus::Placed,
             Status::Paid => OrderStatus::Paid,
+            Status::Cancelling => OrderStatus::Cancelling,
             Status::Fulfilled => OrderStatus::Fulfilled,
             Status::Cancelled => OrderStatus::Cancelled,
         }

@@ -1,7 +1,10 @@
 use crate::{order_input, place, seeded_app, PLACE};
 use orders::events::Lifecycle;
 use serde_json::{json, Value};
-use subgraph_kit::events::orders::{OrderCancelled, OrderPaid, OrderPlaced};
+use subgraph_kit::events::fulfillment::CancellationConfirmed;
+use subgraph_kit::events::orders::{
+    OrderCancellationRequested, OrderCancelled, OrderPaid, OrderPlaced,
+};
 use subgraph_kit::events::payments::PaymentAuthorized;
 use subgraph_kit::events::relay::BATCH;
 use subgraph_kit::events::{Bus, BusConfig, Envelope, Relay};
@@ -87,10 +90,18 @@ async fn cancelling_records_order_cancelled_with_the_status_it_left() {
         currency: "USD".into(),
     };
     deliver(&app.pool, &Lifecycle, &authorized).await;
-    for order in [&placed, &paid] {
-        let res = transition(&app, "cancelOrder", &order["id"]).await;
-        assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLED", "{res}");
-    }
+    let res = transition(&app, "cancelOrder", &placed["id"]).await;
+    assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLED", "{res}");
+    // A paid order is cancelled once fulfillment confirmed it stopped every parcel.
+    let res = transition(&app, "cancelOrder", &paid["id"]).await;
+    assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLING", "{res}");
+    let paid_id = Uuid::parse_str(paid["id"].as_str().unwrap()).unwrap();
+    deliver(
+        &app.pool,
+        &Lifecycle,
+        &CancellationConfirmed { order_id: paid_id },
+    )
+    .await;
     // Cancelling twice is a CONFLICT and records nothing.
     let again = transition(&app, "cancelOrder", &placed["id"]).await;
     assert_eq!(error_code(&again), Some("CONFLICT"));
@@ -111,7 +122,8 @@ async fn cancelling_records_order_cancelled_with_the_status_it_left() {
         vec![(id(&placed), "PLACED".into()), (id(&paid), "PAID".into())]
     );
     assert_eq!(cancelled[0].customer_id, ids::customer_id(0));
-    // Two OrderPlaced, the OrderPaid of the authorized payment, two OrderCancelled.
+    // Two OrderPlaced, the OrderPaid of the authorized payment, the cancellation asked of
+    // fulfillment, two OrderCancelled.
     let paid_events: Vec<OrderPaid> = events
         .iter()
         .filter(|e| e.event_type == "OrderPaid")
@@ -119,7 +131,14 @@ async fn cancelling_records_order_cancelled_with_the_status_it_left() {
         .collect();
     assert_eq!(paid_events.len(), 1);
     assert_eq!(paid_events[0].payment_id, payment_id);
-    assert_eq!(events.len(), 5);
+    let asked: Vec<OrderCancellationRequested> = events
+        .iter()
+        .filter(|e| e.event_type == "OrderCancellationRequested")
+        .map(|e| e.decode().expect("OrderCancellationRequested v1"))
+        .collect();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].order_id, paid_id);
+    assert_eq!(events.len(), 6);
 }
 
 #[tokio::test]

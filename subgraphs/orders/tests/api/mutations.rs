@@ -1,7 +1,9 @@
 use crate::{place, seeded_app};
 use orders::events::Lifecycle;
 use serde_json::{json, Value};
-use subgraph_kit::events::fulfillment::{ShipmentDelivered, ShipmentShipped, StockRejected};
+use subgraph_kit::events::fulfillment::{
+    CancellationConfirmed, CancellationRefused, ShipmentDelivered, ShipmentShipped, StockRejected,
+};
 use subgraph_kit::events::payments::{PaymentAuthorized, PaymentFailed};
 use subgraph_kit::ids;
 use subgraph_kit::testing::{deliver, error_code, try_deliver, TestApp};
@@ -146,7 +148,7 @@ async fn a_paid_order_with_a_parcel_on_its_way_or_delivered_cannot_be_cancelled(
 }
 
 #[tokio::test]
-async fn placed_and_paid_orders_can_be_cancelled() {
+async fn placed_and_paid_orders_can_be_cancelled_a_paid_one_once_fulfillment_confirms() {
     let app = seeded_app().await;
     let placed = place(&app, &[(2, 1)], "k1").await;
     let res = transition(&app, "cancelOrder", &placed["id"]).await;
@@ -154,7 +156,64 @@ async fn placed_and_paid_orders_can_be_cancelled() {
     let paid = place(&app, &[(3, 1)], "k2").await;
     pay(&app, &paid["id"]).await;
     let res = transition(&app, "cancelOrder", &paid["id"]).await;
-    assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLED");
+    assert_eq!(res["data"]["cancelOrder"]["status"], "CANCELLING", "{res}");
+    // Asked twice: the first one is on its way.
+    let again = transition(&app, "cancelOrder", &paid["id"]).await;
+    assert_eq!(error_code(&again), Some("CONFLICT"), "{again}");
+    assert_eq!(last_event(&app).await, "OrderCancellationRequested");
+    let confirmed = CancellationConfirmed {
+        order_id: id(&paid["id"]),
+    };
+    deliver(&app.pool, &Lifecycle, &confirmed).await;
+    assert_eq!(status_of(&app, &paid["id"]).await, "CANCELLED");
+    // Now payments refunds it: the cancellation says it was paid.
+    let (kind, previous): (String, String) = sqlx::query_as(
+        "SELECT envelope->>'type', envelope->'data'->>'previousStatus' FROM outbox
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (kind.as_str(), previous.as_str()),
+        ("OrderCancelled", "PAID")
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_fulfillment_refuses_leaves_the_order_paid_and_tells_the_customer() {
+    let app = seeded_app().await;
+    let paid = place(&app, &[(3, 1)], "k1").await;
+    pay(&app, &paid["id"]).await;
+    transition(&app, "cancelOrder", &paid["id"]).await;
+    let refused = CancellationRefused {
+        order_id: id(&paid["id"]),
+        reason: "a parcel of the order was delivered".into(),
+    };
+    deliver(&app.pool, &Lifecycle, &refused).await;
+    assert_eq!(status_of(&app, &paid["id"]).await, "PAID");
+    assert_eq!(last_event(&app).await, "OrderCancellationRefused");
+    // The last parcel delivered while the cancellation waited still fulfils the order.
+    let fulfilled = place(&app, &[(4, 1)], "k2").await;
+    pay(&app, &fulfilled["id"]).await;
+    transition(&app, "cancelOrder", &fulfilled["id"]).await;
+    deliver_order(&app, &fulfilled["id"], true).await;
+    assert_eq!(status_of(&app, &fulfilled["id"]).await, "FULFILLED");
+    let refused = CancellationRefused {
+        order_id: id(&fulfilled["id"]),
+        reason: "a parcel of the order was delivered".into(),
+    };
+    deliver(&app.pool, &Lifecycle, &refused).await;
+    assert_eq!(status_of(&app, &fulfilled["id"]).await, "FULFILLED");
+    assert_eq!(last_event(&app).await, "OrderCancellationRefused");
+}
+
+/// The type of the last event orders recorded.
+async fn last_event(app: &TestApp) -> String {
+    sqlx::query_scalar("SELECT envelope->>'type' FROM outbox ORDER BY seq DESC LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .expect("an event")
 }
 
 #[tokio::test]

@@ -1,0 +1,55 @@
+//! The demo's live orders: on a platform started with its demo data and a broker, the launcher
+//! places a few orders through the gateway as demo customers 95 to 99 and the events carry
+//! them (FULFILLED; one cancelled and refunded; one returned and refunded), once per data
+//! directory, with every invariant holding afterwards.
+
+use crate::support::{data, Options, Platform};
+use serde_json::json;
+use std::time::Duration;
+use subgraph_kit::ids;
+use subgraph_kit::testing::TestDb;
+
+#[test]
+fn a_fresh_platform_places_the_demo_orders_through_the_lifecycle_once() {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let db = runtime.block_on(TestDb::create());
+    let dir = std::env::temp_dir().join(format!("cc-live-demo-{}", uuid::Uuid::new_v4()));
+    let options = Options {
+        database_url: Some(&db.url),
+        data_dir: &dir,
+    };
+    let env = [("CROWDCRUNCH_NO_DEMO_ORDERS", "false".into())];
+    let mut platform = Platform::start_with_env(options, &[], &env);
+    let line = platform.wait_for_line(
+        "crowdcrunch: demo orders placed through the gateway",
+        Duration::from_secs(600),
+    );
+    assert_eq!(line.matches(" FULFILLED").count(), 4, "{line}");
+    assert!(line.contains("one unit returned and refunded"), "{line}");
+    // The carrier may take the parcel before the cancellation: then it is delivered instead.
+    assert!(
+        line.contains("CANCELLED and refunded")
+            || line.contains("not cancelled (") && line.contains("CONFLICT"),
+        "{line}"
+    );
+    assert!(dir.join("demo-orders.done").exists());
+
+    // Each demo customer has exactly the one order the demo placed for them.
+    for customer in 95..100 {
+        let (_, body) = platform.gql(
+            "gateway",
+            "query($id: ID!) { customer(id: $id) { orders(first: 50) { nodes { id } } } }",
+            json!({ "id": ids::customer_id(customer) }),
+        );
+        let fixture = (0..ids::ORDERS)
+            .filter(|&i| ids::order_customer(i) == customer)
+            .count();
+        let orders = data(&body)["customer"]["orders"]["nodes"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(orders, fixture + 1, "customer {customer}: {body:#}");
+    }
+    crate::invariants::check(&runtime, &db.url);
+    assert!(platform.interrupt(Duration::from_secs(60)).success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
