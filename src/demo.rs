@@ -19,6 +19,9 @@ const PATIENCE: Duration = Duration::from_secs(300);
 /// How often an order's state is read while waiting.
 const POLL: Duration = Duration::from_millis(100);
 
+/// Longest wait for one answer of the gateway.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What the demo does with an order after placing it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plan {
@@ -62,7 +65,13 @@ pub async fn run(url: String, data_dir: PathBuf) {
     let demo = Demo {
         url,
         key,
-        client: reqwest::Client::new(),
+        client: match reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build() {
+            Ok(client) => client,
+            Err(err) => {
+                say(&format!("demo orders: no HTTP client: {err}"));
+                return;
+            }
+        },
     };
     let started = Instant::now();
     let outcomes = futures::future::join_all(
@@ -72,17 +81,17 @@ pub async fn run(url: String, data_dir: PathBuf) {
             .map(|(n, order)| demo.order(n, *order)),
     )
     .await;
-    let mut said = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Ok(line) => said.push(line),
-            Err(err) => {
-                say(&format!("demo orders: {err:#} (the platform runs on)"));
-                return;
-            }
-        }
-    }
-    if let Err(err) = std::fs::write(marker(&data_dir), said.join("\n")) {
+    // Each order's outcome, a failure included: the demo is tried once per data directory
+    // (a second run would find its orders moved on, and its return approved already).
+    let said: Vec<String> = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(n, outcome)| match outcome {
+            Ok(line) => line,
+            Err(err) => format!("order {n} failed: {err:#}"),
+        })
+        .collect();
+    if let Err(err) = std::fs::write(marker(&data_dir), said.join("\n") + "\n") {
         say(&format!("demo orders: cannot record that they ran: {err}"));
     }
     say(&format!(
@@ -106,7 +115,7 @@ impl Demo {
         let me = self.token(Some(customer))?;
         let sku = ids::product_sku(product);
         let placed = self
-            .gql(
+            .gql_retrying(
                 &me,
                 "mutation($input: PlaceOrderInput!, $key: String!) {
                    placeOrder(input: $input, idempotencyKey: $key) { id } }",
@@ -121,30 +130,51 @@ impl Demo {
             .as_str()
             .context("placeOrder answered no id")?
             .to_string();
+        let status = |o: &Value| o["status"].as_str().unwrap_or("?").to_string();
         match plan {
             Plan::Fulfil => {
-                self.wait(&me, &id, |o| o["status"] == "FULFILLED").await?;
-                Ok(format!("{id} FULFILLED"))
+                let order = self
+                    .wait(&me, &id, &["CANCELLED"], |o| o["status"] == "FULFILLED")
+                    .await?;
+                Ok(format!("{id} {}", status(&order)))
             }
             Plan::Cancel => {
-                self.wait(&me, &id, |o| o["status"] != "PLACED").await?;
-                let cancel = "mutation($id: ID!) { cancelOrder(id: $id) { status } }";
-                match self.gql(&me, cancel, json!({ "id": id })).await {
-                    Ok(_) => {
-                        self.wait(&me, &id, |o| o["payments"][0]["status"] == "REFUNDED")
-                            .await?;
-                        Ok(format!("{id} CANCELLED and refunded"))
-                    }
-                    // The carrier took the parcel first: it is delivered instead.
-                    Err(err) => Ok(format!("{id} not cancelled ({err})")),
+                let paid = self
+                    .wait(&me, &id, &["CANCELLED", "FULFILLED"], |o| {
+                        o["status"] == "PAID"
+                    })
+                    .await?;
+                if paid["status"] != "PAID" {
+                    return Ok(format!("{id} not cancelled: {} first", status(&paid)));
                 }
+                let cancel = "mutation($id: ID!) { cancelOrder(id: $id) { status } }";
+                if let Err(err) = self.gql(&me, cancel, json!({ "id": id })).await {
+                    // The carrier took the parcel first (orders heard it): it is delivered.
+                    return Ok(format!("{id} not cancelled: {err}"));
+                }
+                // Fulfillment answers: every parcel stopped (then refunded), or one delivered.
+                let answered = self
+                    .wait(&me, &id, &[], |o| o["status"] != "CANCELLING")
+                    .await?;
+                if answered["status"] != "CANCELLED" {
+                    return Ok(format!(
+                        "{id} not cancelled: a parcel was delivered first ({})",
+                        status(&answered)
+                    ));
+                }
+                self.wait(&me, &id, &[], |o| o["payments"][0]["status"] == "REFUNDED")
+                    .await?;
+                Ok(format!("{id} CANCELLED and refunded"))
             }
             Plan::Return => {
                 let order = self
-                    .wait(&me, &id, |o| {
+                    .wait(&me, &id, &["CANCELLED"], |o| {
                         o["status"] == "FULFILLED" && o["payments"][0]["status"] == "CAPTURED"
                     })
                     .await?;
+                if order["status"] != "FULFILLED" {
+                    return Ok(format!("{id} {}, nothing to return", status(&order)));
+                }
                 let payment = order["payments"][0]["id"].clone();
                 // Returns learns of the delivery and the capture by their events, in its own
                 // time: until then it answers NOT_YET_KNOWN (retryable).
@@ -168,9 +198,18 @@ impl Demo {
                     json!({ "id": return_id }),
                 )
                 .await?;
-                self.wait(&me, &id, |o| o["returns"][0]["status"] == "REFUNDED")
+                let settled = self
+                    .wait(&me, &id, &[], |o| {
+                        matches!(
+                            o["returns"][0]["status"].as_str(),
+                            Some("REFUNDED" | "REJECTED")
+                        )
+                    })
                     .await?;
-                Ok(format!("{id} FULFILLED, one unit returned and refunded"))
+                Ok(match settled["returns"][0]["status"].as_str() {
+                    Some("REFUNDED") => format!("{id} delivered, one unit returned and refunded"),
+                    _ => format!("{id} delivered, its return rejected by payments"),
+                })
             }
         }
     }
@@ -184,28 +223,35 @@ impl Demo {
                 Some(_) => Vec::new(),
                 None => vec!["returns:manage".into()],
             },
-            ttl_s: PATIENCE.as_secs() * 2,
+            // Longer than the whole demo can take (a few waits of at most PATIENCE each).
+            ttl_s: 3600,
         };
         Ok(self.key.mint(&spec)?)
     }
 
-    /// The order's state each [`POLL`] until `done` says so.
+    /// The order's state each [`POLL`] until `done` says so or it reaches one of `ends`
+    /// (the caller tells which); an error after [`PATIENCE`].
     async fn wait(
         &self,
         token: &str,
         id: &str,
+        ends: &[&str],
         done: impl Fn(&Value) -> bool,
     ) -> anyhow::Result<Value> {
         let query = "query($id: ID!) { order(id: $id) { status
             payments { id status } returns { status } } }";
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let order = self.gql(token, query, json!({ "id": id })).await?["order"].clone();
-            if done(&order) {
-                return Ok(order);
+            // A gateway or subgraph restarting meanwhile is waited out like a slow step.
+            if let Ok(data) = self.gql(token, query, json!({ "id": id })).await {
+                let order = &data["order"];
+                let status = order["status"].as_str().unwrap_or("");
+                if done(order) || ends.contains(&status) {
+                    return Ok(order.clone());
+                }
             }
             if Instant::now() > deadline {
-                bail!("order {id} stayed {}", order["status"]);
+                bail!("order {id} did not get there in {} s", PATIENCE.as_secs());
             }
             tokio::time::sleep(POLL).await;
         }

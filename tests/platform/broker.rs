@@ -1,6 +1,7 @@
 //! The broker on a machine without one: with no `nats-server` on PATH the launcher fetches the
 //! pinned release (checked against its SHA-256) into the user's cache once and runs the
-//! lifecycle on it; told not to (`--no-download`), it serves without a broker and says so.
+//! lifecycle on it, also later offline; told not to fetch (`--no-download`) with nothing
+//! cached, it serves without a broker and says so.
 
 use crate::events::{place, wait_for};
 use crate::support::{Options, Platform};
@@ -66,8 +67,9 @@ fn without_nats_server_on_path_the_launcher_fetches_the_pinned_one_once_and_orde
     crate::invariants::check(&runtime, &db.url);
     assert!(platform.interrupt(Duration::from_secs(60)).success());
 
-    // Started again: the cached server, not a second download, and the order is still there.
-    let mut again = Platform::start_with_env(options(), &[], &env);
+    // Started again, told not to download: the cached server (its SHA-256 checked), and the
+    // order is still there.
+    let mut again = Platform::start_with_env(options(), &["--no-download"], &env);
     let said = again.output();
     assert!(!said.contains("fetching NATS server"), "{said}");
     assert!(

@@ -146,6 +146,17 @@ fn an_order_placed_through_the_gateway_reaches_fulfilled_by_itself() {
             );
             answered
         });
+        if let Some(refused) = answered.as_ref().filter(|o| status(o) != "CANCELLED") {
+            // Refused because a parcel arrived first: nothing refunded, the parcel delivered.
+            assert_ne!(refused["payments"][0]["status"], "REFUNDED", "{refused:#}");
+            let delivered = wait_for(&platform, &me, &slow, |o| {
+                o["shipments"][0]["status"] == "DELIVERED"
+            });
+            assert_ne!(
+                delivered["payments"][0]["status"], "REFUNDED",
+                "{delivered:#}"
+            );
+        }
         if answered.is_some_and(|o| status(&o) == "CANCELLED") {
             // Payments and fulfillment each apply OrderCancelled in their own time: wait for
             // both (a shipment the carrier took meanwhile is recalled, so it ends CANCELLED too).

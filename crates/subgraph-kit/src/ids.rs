@@ -95,16 +95,27 @@ pub fn order_is_paid(i: usize) -> bool {
     matches!(order_status(i), "PAID" | "FULFILLED")
 }
 
-/// Status of the shipment of demo order `i`, if it has one: fulfilled orders were shipped
-/// (most already delivered), a third of the paid ones are being packed. Shared: returns knows
-/// what was delivered by the same rule.
+/// Status of the shipment of demo order `i`, if it has one, as the lifecycle leaves it: a
+/// fulfilled order's parcel was delivered (FULFILLED means every unit arrived); of the paid
+/// ones, a third are being packed (PENDING), a third on the road (SHIPPED) and a third wait
+/// for staff to ship them. Shared: returns knows what was delivered, and orders what left the
+/// warehouse, by the same rule.
 pub fn shipment_status(i: usize) -> Option<&'static str> {
     match order_status(i) {
-        "FULFILLED" if demo_rand(i, 21).is_multiple_of(5) => Some("SHIPPED"),
         "FULFILLED" => Some("DELIVERED"),
-        "PAID" if demo_rand(i, 22).is_multiple_of(3) => Some("PENDING"),
+        "PAID" => match demo_rand(i, 22) % 3 {
+            0 => Some("PENDING"),
+            1 => Some("SHIPPED"),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// Whether a parcel of demo order `i` has left the warehouse (orders then refuses to cancel
+/// it, as it would on `ShipmentShipped`).
+pub fn order_shipped(i: usize) -> bool {
+    matches!(shipment_status(i), Some("SHIPPED" | "DELIVERED"))
 }
 
 /// Whether demo order `i` has a return request.

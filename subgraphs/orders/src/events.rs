@@ -55,9 +55,10 @@ impl Handler for Lifecycle {
                 event.decode::<PaymentFailed>()?.order_id,
                 Transition::Abandon,
             ),
+            // Before payment (stock is reserved at placement): the order cannot go on.
             "StockRejected" => (
                 event.decode::<StockRejected>()?.order_id,
-                Transition::Cancel,
+                Transition::Abandon,
             ),
             "ShipmentShipped" => {
                 let e: ShipmentShipped = event.decode()?;

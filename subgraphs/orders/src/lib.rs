@@ -1,6 +1,7 @@
 //! The orders subgraph: owns the catalog (`Product @key(fields: "sku")`) and
 //! `Order @key(fields: "id")`, and adds `orders` to the customers subgraph's `Customer`.
 
+pub mod cancellations;
 pub mod db;
 pub mod domain;
 pub mod events;
@@ -44,6 +45,12 @@ impl Subgraph for Orders {
 
     fn subscriptions(pool: &PgPool) -> Vec<subgraph_kit::events::Subscription> {
         events::subscriptions(pool)
+    }
+
+    fn workers(
+        pool: &PgPool,
+    ) -> Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+        vec![Box::pin(cancellations::run(pool.clone()))]
     }
 }
 

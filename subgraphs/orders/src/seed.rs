@@ -88,11 +88,13 @@ async fn seed_orders(conn: &mut PgConnection) -> AppResult<()> {
     let totals: Vec<i64> = (0..n).map(ids::order_total).collect();
     let statuses: Vec<&str> = (0..n).map(ids::order_status).collect();
     let placed: Vec<DateTime<Utc>> = (0..n).map(demo_placed_at).collect();
+    // What fulfillment's shipments of the demo orders would have told orders.
+    let shipped: Vec<bool> = (0..n).map(ids::order_shipped).collect();
     sqlx::query(
-        "INSERT INTO orders (id, customer_id, currency, total_amount, status, placed_at)
-         SELECT i, c, $6, t, s, p
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::timestamptz[])
-              AS u(i, c, t, s, p)",
+        "INSERT INTO orders (id, customer_id, currency, total_amount, status, placed_at, shipped)
+         SELECT i, c, $6, t, s, p, sh
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::timestamptz[],
+                     $7::bool[]) AS u(i, c, t, s, p, sh)",
     )
     .bind(order_ids)
     .bind(customers)
@@ -100,6 +102,7 @@ async fn seed_orders(conn: &mut PgConnection) -> AppResult<()> {
     .bind(statuses)
     .bind(placed)
     .bind(ids::DEMO_CURRENCY)
+    .bind(shipped)
     .execute(&mut *conn)
     .await?;
 

@@ -8,9 +8,9 @@ use subgraph_kit::AppResult;
 use uuid::Uuid;
 
 /// Whether demo order `i` has a payment, and in which status with what refunded amount.
-/// Paid orders have a captured payment; about half of the placed ones an authorized one.
-/// Orders whose demo return was refunded (see the returns subgraph) are refunded by the
-/// value of the returned line.
+/// Paid orders have a captured payment (payments captures on `OrderPaid`); placed and
+/// cancelled ones none (an authorized payment makes the order PAID). Orders whose demo return
+/// was refunded (see the returns subgraph) are refunded by the value of the returned line.
 pub fn demo_payment(i: usize) -> Option<(&'static str, i64, i64)> {
     let total = ids::order_total(i);
     if ids::order_is_paid(i) {
@@ -26,11 +26,7 @@ pub fn demo_payment(i: usize) -> Option<(&'static str, i64, i64)> {
         };
         return Some((status, total, refunded));
     }
-    (ids::order_status(i) == "PLACED" && demo_rand(i, 8).is_multiple_of(2)).then_some((
-        "AUTHORIZED",
-        0,
-        0,
-    ))
+    None
 }
 
 /// Whether demo order `i` has a return that was refunded (the returns subgraph's rule).

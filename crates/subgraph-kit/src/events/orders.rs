@@ -35,7 +35,8 @@ impl Event for OrderPlaced {
     const VERSION: u32 = 1;
 }
 
-/// An order was cancelled (from PLACED or PAID).
+/// An order was cancelled: from PLACED, or from CANCELLING once fulfillment confirmed it
+/// stopped every parcel (previous status `PAID`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCancelled {

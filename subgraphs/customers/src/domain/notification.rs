@@ -33,7 +33,7 @@ pub fn for_order(kind: &str, customer_id: Uuid, order_id: Uuid) -> Option<Notifi
         ),
         "OrderCancellationRefused" => (
             "Your order could not be cancelled",
-            "a parcel was delivered before we could stop it; you can return what arrived",
+            "part of it was delivered before we could stop it, so it goes on; you can return what arrives",
         ),
         _ => return None,
     };

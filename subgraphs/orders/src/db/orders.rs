@@ -212,8 +212,11 @@ pub async fn transition(
         ));
     }
     let target = transition.target(from);
+    // A cancellation asked of fulfillment is timed, so one left unanswered is asked again.
     let sql = format!(
-        "WITH o AS (UPDATE orders SET status = $2 WHERE id = $1 RETURNING *)
+        "WITH o AS (UPDATE orders SET status = $2,
+                        cancel_requested_at = CASE WHEN $2 = 'CANCELLING' THEN now() END
+                    WHERE id = $1 RETURNING *)
          SELECT {ORDER_COLUMNS} FROM o"
     );
     let row: OrderRow = sqlx::query_as(&sql)
@@ -263,6 +266,34 @@ pub async fn transition(
         }
     }
     Ok(row)
+}
+
+/// Record `OrderCancellationRequested` again for up to `limit` orders CANCELLING for longer
+/// than `waited`, restarting their wait; how many (orders another worker holds are skipped).
+pub async fn ask_cancellation_again(
+    conn: &mut PgConnection,
+    waited: std::time::Duration,
+    limit: i64,
+) -> AppResult<usize> {
+    let waiting: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE orders SET cancel_requested_at = now()
+         WHERE id IN (SELECT id FROM orders WHERE status = 'CANCELLING'
+                        AND cancel_requested_at <= now() - make_interval(secs => $1)
+                      ORDER BY cancel_requested_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id, customer_id",
+    )
+    .bind(waited.as_secs_f64())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (order_id, customer_id) in &waiting {
+        let event = OrderCancellationRequested {
+            order_id: *order_id,
+            customer_id: *customer_id,
+        };
+        outbox::record(conn, &event).await?;
+    }
+    Ok(waiting.len())
 }
 
 /// Fulfillment could not stop a cancelled order's parcels (one was delivered first): a

@@ -110,8 +110,11 @@ impl Mutation {
     }
 
     /// Cancel an order that is PLACED or PAID and has no parcel shipped yet; otherwise
-    /// CONFLICT (return what arrives instead). Its customer, or staff. Its stock is released,
-    /// and a paid order refunded, as the other domains hear of it.
+    /// CONFLICT (return what arrives instead). Its customer, or staff. A PLACED order is
+    /// CANCELLED at once (its stock released as the other domains hear of it). A PAID one
+    /// answers CANCELLING: fulfillment stops its parcels, then it is CANCELLED and refunded;
+    /// if a parcel was delivered first, the cancellation is refused and the order goes on
+    /// (follow it with `order` or `orderStatusChanged`).
     #[graphql(directive = subgraph_kit::sdl::authenticated::apply())]
     async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         apply(ctx, &id, Transition::Cancel).await

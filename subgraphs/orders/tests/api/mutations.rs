@@ -208,6 +208,66 @@ async fn a_cancellation_fulfillment_refuses_leaves_the_order_paid_and_tells_the_
     assert_eq!(last_event(&app).await, "OrderCancellationRefused");
 }
 
+#[tokio::test]
+async fn a_cancellation_fulfillment_never_answered_is_asked_again_once_it_waited() {
+    let app = seeded_app().await;
+    let paid = place(&app, &[(3, 1)], "k1").await;
+    pay(&app, &paid["id"]).await;
+    transition(&app, "cancelOrder", &paid["id"]).await;
+    let asked = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM outbox WHERE envelope->>'type' = 'OrderCancellationRequested'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let wait = orders::cancellations::ASK_AGAIN_AFTER;
+    // Not waited long enough: nothing.
+    assert_eq!(
+        orders::cancellations::ask_again(&app.pool, wait)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(asked().await, 1);
+    sqlx::query("UPDATE orders SET cancel_requested_at = now() - interval '2 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        orders::cancellations::ask_again(&app.pool, wait)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(asked().await, 2);
+    // Asked again restarts the wait; answered, the order is never asked again.
+    assert_eq!(
+        orders::cancellations::ask_again(&app.pool, wait)
+            .await
+            .unwrap(),
+        0
+    );
+    let confirmed = CancellationConfirmed {
+        order_id: id(&paid["id"]),
+    };
+    deliver(&app.pool, &Lifecycle, &confirmed).await;
+    sqlx::query("UPDATE orders SET cancel_requested_at = now() - interval '2 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        orders::cancellations::ask_again(&app.pool, wait)
+            .await
+            .unwrap(),
+        0
+    );
+    // A late second answer changes nothing.
+    deliver(&app.pool, &Lifecycle, &confirmed).await;
+    assert_eq!(status_of(&app, &paid["id"]).await, "CANCELLED");
+}
+
 /// The type of the last event orders recorded.
 async fn last_event(app: &TestApp) -> String {
     sqlx::query_scalar("SELECT envelope->>'type' FROM outbox ORDER BY seq DESC LIMIT 1")
