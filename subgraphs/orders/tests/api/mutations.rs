@@ -222,47 +222,31 @@ async fn a_cancellation_fulfillment_never_answered_is_asked_again_once_it_waited
         .await
         .unwrap()
     };
-    let wait = orders::cancellations::ASK_AGAIN_AFTER;
+    let ask_again = || async {
+        orders::cancellations::ask_again(&app.pool, orders::cancellations::ASK_AGAIN_AFTER)
+            .await
+            .unwrap()
+    };
+    let two_minutes_pass = || async {
+        sqlx::query("UPDATE orders SET cancel_requested_at = now() - interval '2 minutes'")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    };
     // Not waited long enough: nothing.
-    assert_eq!(
-        orders::cancellations::ask_again(&app.pool, wait)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(ask_again().await, 0);
     assert_eq!(asked().await, 1);
-    sqlx::query("UPDATE orders SET cancel_requested_at = now() - interval '2 minutes'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        orders::cancellations::ask_again(&app.pool, wait)
-            .await
-            .unwrap(),
-        1
-    );
+    two_minutes_pass().await;
+    assert_eq!(ask_again().await, 1);
     assert_eq!(asked().await, 2);
     // Asked again restarts the wait; answered, the order is never asked again.
-    assert_eq!(
-        orders::cancellations::ask_again(&app.pool, wait)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(ask_again().await, 0);
     let confirmed = CancellationConfirmed {
         order_id: id(&paid["id"]),
     };
     deliver(&app.pool, &Lifecycle, &confirmed).await;
-    sqlx::query("UPDATE orders SET cancel_requested_at = now() - interval '2 minutes'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        orders::cancellations::ask_again(&app.pool, wait)
-            .await
-            .unwrap(),
-        0
-    );
+    two_minutes_pass().await;
+    assert_eq!(ask_again().await, 0);
     // A late second answer changes nothing.
     deliver(&app.pool, &Lifecycle, &confirmed).await;
     assert_eq!(status_of(&app, &paid["id"]).await, "CANCELLED");
