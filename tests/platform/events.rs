@@ -13,7 +13,7 @@ use subgraph_kit::testing::TestDb;
 const PLACE: &str = "mutation($input: PlaceOrderInput!, $key: String!) {
   placeOrder(input: $input, idempotencyKey: $key) { id total { amount } } }";
 const ORDER: &str = "query($id: ID!) { order(id: $id) {
-  status payments { id status amount { amount } capturedAmount { amount } refundedAmount { amount } }
+  status amountDue { amount } payments { id status amount { amount } capturedAmount { amount } refundedAmount { amount } }
   shipments { id status lines { product { sku } quantity } } } }";
 
 /// How long the lifecycle may take before a test gives up (not a timing assertion: a bound
@@ -121,6 +121,7 @@ fn an_order_placed_through_the_gateway_reaches_fulfilled_by_itself() {
         (ids::product_price(4) * 2).to_string()
     );
     assert_eq!(done["shipments"][0]["status"], "DELIVERED", "{done:#}");
+    assert_eq!(done["amountDue"]["amount"], "0", "{done:#}");
     assert_eq!(done["shipments"][0]["lines"][0]["quantity"], 2);
     assert_eq!(stock(&platform, 4), before - 2);
 
@@ -166,6 +167,8 @@ fn an_order_placed_through_the_gateway_reaches_fulfilled_by_itself() {
                     && (shipment == "CANCELLED" || shipment.is_null())
             });
             assert_eq!(status(&settled), "CANCELLED");
+            // Refunded and cancelled: nothing is owed.
+            assert_eq!(settled["amountDue"]["amount"], "0", "{settled:#}");
             let deadline = Instant::now() + PATIENCE;
             while stock(&platform, 5) != before && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(200));

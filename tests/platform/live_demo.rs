@@ -42,6 +42,23 @@ fn a_fresh_platform_places_the_demo_orders_through_the_lifecycle_once() {
         "{record}"
     );
 
+    // Fulfilled, cancelled and refunded, or partly returned and refunded: nothing is owed.
+    let staff = platform.token(&["--staff", "all"]);
+    for line in &lines {
+        let id = line.split(' ').next().expect("an order id");
+        let (_, body) = platform.gql_as(
+            "gateway",
+            Some(&staff),
+            "query($id: ID!) { order(id: $id) { status amountDue { amount } } }",
+            json!({ "id": id }),
+        );
+        assert_eq!(
+            data(&body)["order"]["amountDue"]["amount"],
+            "0",
+            "{line}: {body:#}"
+        );
+    }
+
     // Each demo customer has exactly the one order the demo placed for them.
     for customer in 95..100 {
         let (_, body) = platform.gql(

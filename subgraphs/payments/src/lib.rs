@@ -11,7 +11,7 @@ pub mod seed;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions};
 use axum::Router;
-use graphql::{Mutation, PaymentById, PaymentsByOrder, PerRequest, Query};
+use graphql::{CancelledOrders, Mutation, PaymentById, PaymentsByOrder, PerRequest, Query};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use subgraph_kit::limits::Bounded;
@@ -56,6 +56,7 @@ pub fn schema(pool: PgPool) -> PaymentsSchema {
         .bounded()
         .data(DataLoader::new(PaymentById(pool.clone()), tokio::spawn))
         .data(DataLoader::new(PaymentsByOrder(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(CancelledOrders(pool.clone()), tokio::spawn))
         .data(pool)
         .finish()
 }

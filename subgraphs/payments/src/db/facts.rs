@@ -104,3 +104,14 @@ pub async fn lines(conn: &mut PgConnection, order_id: Uuid) -> AppResult<Vec<Fac
         })
         .collect())
 }
+
+/// Which of `order_ids` payments knows to be CANCELLED.
+pub async fn cancelled_among(pool: &sqlx::PgPool, order_ids: &[Uuid]) -> AppResult<Vec<Uuid>> {
+    let ids = sqlx::query_scalar(
+        "SELECT order_id FROM order_facts WHERE order_id = ANY($1) AND status = 'CANCELLED'",
+    )
+    .bind(order_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids)
+}

@@ -6,7 +6,7 @@ mod order;
 mod payment;
 pub mod provider;
 
-pub use order::{check_authorization, return_value, FactLine, OrderFacts};
+pub use order::{amount_due, check_authorization, return_value, FactLine, OrderFacts};
 pub use payment::{
     AuthorizeRequest, Decision, DomainError, Method, Payment, RefundRequest, Status,
 };

@@ -26,6 +26,19 @@ pub struct FactLine {
     pub unit_price: i64,
 }
 
+/// What is still to be paid of an order of `total`, given what its payments (in the total's
+/// currency) `captured`: nothing once it is cancelled (its money is given back, nothing is
+/// owed), else the total less what was captured, never below zero. A refund does not make
+/// anything due again: it pays back returned goods (or a concession), whose value the
+/// customer no longer owes.
+pub fn amount_due(total: i64, cancelled: bool, captured: impl IntoIterator<Item = i64>) -> i64 {
+    if cancelled {
+        return 0;
+    }
+    let captured = subgraph_kit::money::checked_sum(captured).unwrap_or(i64::MAX);
+    total.saturating_sub(captured).max(0)
+}
+
 /// Check an `authorizePayment` by `payer` (`None`: staff) against what payments knows:
 /// the order exists (else `NOT_YET_KNOWN`: its `OrderPlaced` may still be on its way), is the
 /// payer's, is still PLACED with no live payment, and the amount and currency are exactly
@@ -170,5 +183,16 @@ mod tests {
             ("Z".to_string(), 1),
         ];
         assert_eq!(return_value(&lines, &returned), 350);
+    }
+
+    #[test]
+    fn nothing_is_due_once_cancelled_or_captured_and_a_refund_makes_nothing_due_again() {
+        assert_eq!(amount_due(1000, false, []), 1000);
+        assert_eq!(amount_due(1000, false, [300]), 700);
+        // Captured in full, part refunded for a return: nothing due.
+        assert_eq!(amount_due(1000, false, [1000]), 0);
+        assert_eq!(amount_due(1000, false, [600, 600]), 0);
+        assert_eq!(amount_due(1000, true, []), 0);
+        assert_eq!(amount_due(1000, false, [i64::MAX, 1]), 0);
     }
 }

@@ -37,6 +37,22 @@ impl Loader<Uuid> for PaymentsByOrder {
     }
 }
 
+/// The orders payments knows to be CANCELLED (a key with no value: not cancelled, or not
+/// known yet).
+pub struct CancelledOrders(pub PgPool);
+
+impl Loader<Uuid> for CancelledOrders {
+    type Value = ();
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, ()>, LoadError> {
+        let cancelled = crate::db::facts::cancelled_among(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(cancelled.into_iter().map(|id| (id, ())).collect())
+    }
+}
+
 /// Group payments by their order, keeping their order.
 pub fn group_by_order(payments: Vec<Payment>) -> HashMap<Uuid, Vec<Payment>> {
     let mut by_order: HashMap<Uuid, Vec<Payment>> = HashMap::new();

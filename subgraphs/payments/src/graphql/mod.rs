@@ -7,7 +7,7 @@ mod query;
 mod types;
 
 pub use batch::PerRequest;
-pub use loaders::{PaymentById, PaymentsByOrder};
+pub use loaders::{CancelledOrders, PaymentById, PaymentsByOrder};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use types::{MoneyInput, Order, PaymentMethod, PaymentNode, PaymentStatus};

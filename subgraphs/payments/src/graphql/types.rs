@@ -1,14 +1,13 @@
 use super::batch::{load_failed, EntityBatch};
-use super::loaders::{group_by_order, PaymentsByOrder};
+use super::loaders::{group_by_order, CancelledOrders, PaymentsByOrder};
 use crate::db;
-use crate::domain::{access, Method, Payment, Status};
+use crate::domain::{access, amount_due, Method, Payment, Status};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::sync::Arc;
 use subgraph_kit::auth::identity;
-use subgraph_kit::money::checked_sum;
 use subgraph_kit::{AppError, Int64, Money};
 use uuid::Uuid;
 
@@ -181,9 +180,11 @@ impl Order {
         Ok(Some(payments.into_iter().map(PaymentNode).collect()))
     }
 
-    /// The order total less what its payments collected (captured, net of refunds), never
-    /// below zero. Payments in another currency than the total do not count, nor payments
-    /// the caller may not see (see `payments`). Null only when it cannot be worked out.
+    /// What is still to be paid: nothing once the order is cancelled, else the order total
+    /// less what its payments captured, never below zero (a refund, for returned goods or
+    /// as a concession, makes nothing due again). Payments in another currency than the total
+    /// do not count, nor payments the caller may not see (see `payments`). Null only when it
+    /// cannot be worked out.
     #[graphql(
         requires = "total { amount currency }",
         directive = subgraph_kit::sdl::authenticated::apply()
@@ -193,15 +194,21 @@ impl Order {
             AppError::bad_input("amountDue needs the order's total in the representation")
         })?;
         let payments = self.load_payments(ctx).await?;
-        // Summed wide: stored amounts are bounded, but a sum must not be what breaks a read.
-        let collected = checked_sum(
-            payments
-                .iter()
-                .filter(|p| p.currency == total.currency)
-                .map(Payment::net_collected),
-        )
-        .unwrap_or(i64::MAX);
-        let due = total.minor().saturating_sub(collected).max(0);
+        let captured: Vec<i64> = payments
+            .iter()
+            .filter(|p| p.currency == total.currency)
+            .map(|p| p.captured_amount)
+            .collect();
+        // Whether it was cancelled matters only while something is left to pay: asked then
+        // only (one batched statement for all such orders of the request).
+        let cancelled = amount_due(total.minor(), false, captured.iter().copied()) > 0
+            && ctx
+                .data::<DataLoader<CancelledOrders>>()?
+                .load_one(self.id)
+                .await
+                .map_err(load_failed)?
+                .is_some();
+        let due = amount_due(total.minor(), cancelled, captured);
         Ok(Some(Money::new(due, &total.currency)))
     }
 }

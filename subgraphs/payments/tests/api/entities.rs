@@ -25,7 +25,7 @@ async fn entities(app: &TestApp, query: &str, reps: Vec<Value>) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn amount_due_is_the_required_total_less_captured_net_of_refunds() {
+async fn amount_due_is_the_required_total_less_captured_and_nothing_once_cancelled() {
     let app = spawn_app::<Payments>().await;
     let partly_paid = order_id(1);
     let unpaid = order_id(2);
@@ -40,6 +40,15 @@ async fn amount_due_is_the_required_total_less_captured_net_of_refunds() {
     let auth = authorize(&app, &unpaid, 999, "auth-unpaid").await;
     assert!(auth["errors"].is_null(), "{auth}");
     captured_payment(&app, &overpaid, 5000).await;
+    // Cancelled before it was paid: nothing is owed.
+    let cancelled = order_id(4);
+    know_order(&app, &cancelled, 900, uuid::Uuid::new_v4()).await;
+    let event = subgraph_kit::events::orders::OrderCancelled {
+        order_id: uuid::Uuid::parse_str(&cancelled).unwrap(),
+        customer_id: uuid::Uuid::new_v4(),
+        previous_status: "PLACED".into(),
+    };
+    subgraph_kit::testing::deliver(&app.pool, &ledger(), &event).await;
 
     let res = entities(
         &app,
@@ -48,14 +57,16 @@ async fn amount_due_is_the_required_total_less_captured_net_of_refunds() {
             order_rep(&partly_paid, 10_000),
             order_rep(&unpaid, 400),
             order_rep(&overpaid, 4000),
+            order_rep(&cancelled, 900),
         ],
     )
     .await;
     assert!(res["errors"].is_null(), "{res}");
     let got = &res["data"]["_entities"];
+    // 3,000 captured of 10,000; the 500 refunded later makes nothing due again.
     assert_eq!(
         got[0]["amountDue"],
-        json!({"amount": "7500", "currency": "USD"})
+        json!({"amount": "7000", "currency": "USD"})
     );
     assert_eq!(got[0]["payments"][0]["id"], id.as_str());
     assert_eq!(
@@ -67,6 +78,7 @@ async fn amount_due_is_the_required_total_less_captured_net_of_refunds() {
         got[2]["amountDue"]["amount"], "0",
         "never below zero: {res}"
     );
+    assert_eq!(got[3]["amountDue"]["amount"], "0", "cancelled: {res}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,7 +153,7 @@ async fn order_without_payments_has_an_empty_list() {
 /// Current-thread runtime: the server, the driver and the client all run on the thread the
 /// counter watches.
 #[tokio::test]
-async fn an_entities_request_is_one_sql_statement_whatever_its_size() {
+async fn an_entities_request_is_a_fixed_number_of_sql_statements_whatever_its_size() {
     let app = spawn_app::<Payments>().await;
     let mut payment_ids = Vec::new();
     for n in 0..10 {
@@ -156,7 +168,16 @@ async fn an_entities_request_is_one_sql_statement_whatever_its_size() {
         counter.reset();
         let res = entities(&app, ENTITIES, orders).await;
         assert!(res["errors"].is_null(), "{res}");
-        assert_eq!(counter.get(), 1, "orders batch of {size}");
+        // The payments, then which of the orders not paid in full were cancelled.
+        assert_eq!(counter.get(), 2, "orders batch of {size}");
+        // Every order paid in full (the ten with a payment, repeated): nothing to ask.
+        let paid: Vec<Value> = (0..size as u32)
+            .map(|n| order_rep(&order_id(200 + n % 10), 1000))
+            .collect();
+        counter.reset();
+        let res = entities(&app, ENTITIES, paid).await;
+        assert!(res["errors"].is_null(), "{res}");
+        assert_eq!(counter.get(), 1, "paid orders batch of {size}");
 
         let payments: Vec<Value> = (0..size)
             .map(|n| json!({"__typename": "Payment", "id": payment_ids[n % payment_ids.len()]}))
