@@ -101,6 +101,11 @@ async fn locked(tx: &mut PgConnection, order_id: Uuid) -> Result<OrderFacts, Han
 
 async fn set_status(tx: &mut PgConnection, order_id: Uuid, status: &str) -> Outcome {
     let mut order = locked(tx, order_id).await?;
+    // A cancellation is final: an earlier event redelivered late (after a failure, it waits
+    // out its backoff while later ones go ahead) must not bring the order back.
+    if order.status == "CANCELLED" {
+        return Ok(());
+    }
     order.status = status.into();
     facts::update(tx, &order).await.map_err(failed)
 }

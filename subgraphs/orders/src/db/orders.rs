@@ -212,10 +212,12 @@ pub async fn transition(
         ));
     }
     let target = transition.target(from);
-    // A cancellation asked of fulfillment is timed, so one left unanswered is asked again.
+    // A cancellation asked of fulfillment is timed, so one left unanswered is asked again; an
+    // order fulfilled while it waited keeps the mark until the refusal is told, once.
     let sql = format!(
         "WITH o AS (UPDATE orders SET status = $2,
-                        cancel_requested_at = CASE WHEN $2 = 'CANCELLING' THEN now() END
+                        cancel_requested_at = CASE WHEN $2 = 'CANCELLING' THEN now()
+                                                   WHEN $2 = 'FULFILLED' THEN cancel_requested_at END
                     WHERE id = $1 RETURNING *)
          SELECT {ORDER_COLUMNS} FROM o"
     );
@@ -313,11 +315,20 @@ pub async fn cancellation_refused(
                 .await?
                 .customer_id
         }
+        // Fulfilled while the cancellation waited: told once, though it may have been asked
+        // (and refused) more than once.
         Some(Status::Fulfilled) => {
-            sqlx::query_scalar("SELECT customer_id FROM orders WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?
+            let marked: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE orders SET cancel_requested_at = NULL
+                 WHERE id = $1 AND cancel_requested_at IS NOT NULL RETURNING customer_id",
+            )
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match marked {
+                Some(customer_id) => customer_id,
+                None => return Ok(()),
+            }
         }
         _ => return Ok(()),
     };

@@ -206,6 +206,18 @@ async fn a_cancellation_fulfillment_refuses_leaves_the_order_paid_and_tells_the_
     deliver(&app.pool, &Lifecycle, &refused).await;
     assert_eq!(status_of(&app, &fulfilled["id"]).await, "FULFILLED");
     assert_eq!(last_event(&app).await, "OrderCancellationRefused");
+    // Asked twice, refused twice: the customer is told once.
+    let told = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM outbox WHERE envelope->>'type' = 'OrderCancellationRefused'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = told().await;
+    deliver(&app.pool, &Lifecycle, &refused).await;
+    assert_eq!(told().await, before);
 }
 
 #[tokio::test]

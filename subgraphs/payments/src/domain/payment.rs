@@ -255,11 +255,6 @@ impl Payment {
         };
         Ok(())
     }
-
-    /// What this payment has actually collected: captured, net of refunds.
-    pub fn net_collected(&self) -> i64 {
-        self.captured_amount - self.refunded_amount
-    }
 }
 
 #[cfg(test)]
@@ -288,7 +283,7 @@ mod tests {
         assert_eq!(p.status, Status::PartiallyRefunded);
         p.refund(600).unwrap();
         assert_eq!(p.status, Status::Refunded);
-        assert_eq!(p.net_collected(), 0);
+        assert_eq!(p.captured_amount, p.refunded_amount);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The entity batches of this subgraph's `_entities` requests (see
-//! [`subgraph_kit::entity_batch`]): one SQL statement per request, whatever its size.
+//! [`subgraph_kit::entity_batch`]): one SQL statement per request, whatever its size (and,
+//! for `amountDue` of orders not paid in full, one batched lookup of which were cancelled).
 
 use crate::domain::Payment;
 use async_graphql::Context;

@@ -180,11 +180,11 @@ impl Order {
         Ok(Some(payments.into_iter().map(PaymentNode).collect()))
     }
 
-    /// What is still to be paid: nothing once the order is cancelled, else the order total
-    /// less what its payments captured, never below zero (a refund, for returned goods or
-    /// as a concession, makes nothing due again). Payments in another currency than the total
-    /// do not count, nor payments the caller may not see (see `payments`). Null only when it
-    /// cannot be worked out.
+    /// What is still to be paid: nothing once payments has heard the order was cancelled
+    /// (moments after it is), else the order total less what its payments captured, never
+    /// below zero (a refund, for returned goods or as a concession, makes nothing due again).
+    /// Payments in another currency than the total do not count, nor payments the caller may
+    /// not see (see `payments`). Null only when it cannot be worked out.
     #[graphql(
         requires = "total { amount currency }",
         directive = subgraph_kit::sdl::authenticated::apply()

@@ -270,3 +270,36 @@ async fn an_order_over_the_card_limit_is_declined_by_the_provider() {
             .unwrap();
     assert_eq!(events, vec!["PaymentFailed"]);
 }
+
+#[tokio::test]
+async fn a_late_order_paid_does_not_bring_a_cancelled_order_back() {
+    let app = app().await;
+    let ada = Uuid::new_v4();
+    let order = placed(&app, ada).await;
+    deliver(&app.pool, &ledger(), &StockReserved { order_id: order }).await;
+    let payment_id: Uuid = sqlx::query_scalar("SELECT id FROM payments WHERE order_id = $1")
+        .bind(order)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let cancelled = OrderCancelled {
+        order_id: order,
+        customer_id: ada,
+        previous_status: "PLACED".into(),
+    };
+    deliver(&app.pool, &ledger(), &cancelled).await;
+    // Its OrderPaid failed once and comes back after its backoff, behind the cancellation.
+    let paid = OrderPaid {
+        order_id: order,
+        customer_id: ada,
+        payment_id,
+    };
+    deliver(&app.pool, &ledger(), &paid).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM order_facts WHERE order_id = $1")
+        .bind(order)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "CANCELLED");
+    assert_eq!(payments_of(&app, order).await[0].0, "VOIDED");
+}
