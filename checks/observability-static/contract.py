@@ -30,6 +30,8 @@ COUNTERS_AND_GAUGES = {
     "events_consumer_pending": {"service", "consumer"},
     "events_consumer_ack_pending": {"service", "consumer"},
     "events_dead_letters": {"service", "consumer"},
+    "orders_cancellations_waiting": {"service"},
+    "orders_cancellation_oldest_wait_seconds": {"service"},
     "up": set(),
 }
 # Labels Prometheus adds to every scraped series.

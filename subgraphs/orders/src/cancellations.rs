@@ -18,14 +18,26 @@ const PERIOD: Duration = Duration::from_secs(15);
 /// Orders asked again per round.
 const BATCH: i64 = 100;
 
-/// Ask again for ever (abort the task to stop it).
+/// Ask again for ever, and keep the gauges of waiting cancellations current (abort the task
+/// to stop it).
 pub async fn run(pool: PgPool) {
     loop {
         if let Err(err) = ask_again(&pool, ASK_AGAIN_AFTER).await {
             tracing::warn!(error = %err, "cancellations not asked again: will retry");
         }
+        if let Err(err) = sample(&pool).await {
+            tracing::debug!(error = %err, "waiting cancellations not sampled");
+        }
         tokio::time::sleep(PERIOD).await;
     }
+}
+
+/// The gauges of the cancellations waiting for fulfillment's answer (alerted on when one
+/// waits for minutes: observability/prometheus/alerts.yaml).
+async fn sample(pool: &PgPool) -> AppResult<()> {
+    let (waiting, oldest) = orders::cancellations_waiting(pool).await?;
+    subgraph_kit::metrics::business::cancellations_waiting(waiting, oldest);
+    Ok(())
 }
 
 /// Record `OrderCancellationRequested` again for every order CANCELLING for longer than

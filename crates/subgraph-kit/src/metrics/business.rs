@@ -24,8 +24,24 @@ pub fn refunded(currency: &str, amount_minor: u64) {
         .increment(amount_minor);
 }
 
+/// Paid orders waiting in CANCELLING for fulfillment's answer, and how long the oldest has
+/// waited since it was first asked (`orders_cancellations_waiting`,
+/// `orders_cancellation_oldest_wait_seconds`; 0 when none waits).
+pub fn cancellations_waiting(count: i64, oldest_seconds: f64) {
+    ::metrics::gauge!("orders_cancellations_waiting").set(count as f64);
+    ::metrics::gauge!("orders_cancellation_oldest_wait_seconds").set(oldest_seconds.max(0.0));
+}
+
 pub(crate) fn describe() {
-    use ::metrics::describe_counter;
+    use ::metrics::{describe_counter, describe_gauge};
+    describe_gauge!(
+        "orders_cancellations_waiting",
+        "Paid orders whose cancellation waits for fulfillment's answer"
+    );
+    describe_gauge!(
+        "orders_cancellation_oldest_wait_seconds",
+        "How long the oldest waiting cancellation has waited, in seconds"
+    );
     describe_counter!("orders_placed_total", "Orders placed, by currency");
     describe_counter!(
         "payments_authorized_total",

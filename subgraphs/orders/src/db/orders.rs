@@ -217,7 +217,8 @@ pub async fn transition(
     let sql = format!(
         "WITH o AS (UPDATE orders SET status = $2,
                         cancel_requested_at = CASE WHEN $2 = 'CANCELLING' THEN now()
-                                                   WHEN $2 = 'FULFILLED' THEN cancel_requested_at END
+                                                   WHEN $2 = 'FULFILLED' THEN cancel_requested_at END,
+                        cancel_asked_at = CASE WHEN $2 = 'CANCELLING' THEN now() END
                     WHERE id = $1 RETURNING *)
          SELECT {ORDER_COLUMNS} FROM o"
     );
@@ -270,6 +271,18 @@ pub async fn transition(
     Ok(row)
 }
 
+/// How many orders are CANCELLING, and how long (seconds) the oldest has waited since it
+/// was first asked.
+pub async fn cancellations_waiting(pool: &PgPool) -> AppResult<(i64, f64)> {
+    let row = sqlx::query_as(
+        "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(cancel_requested_at))::float8, 0)
+         FROM orders WHERE status = 'CANCELLING'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(row)
+}
+
 /// Record `OrderCancellationRequested` again for up to `limit` orders CANCELLING for longer
 /// than `waited`, restarting their wait; how many (orders another worker holds are skipped).
 pub async fn ask_cancellation_again(
@@ -278,10 +291,10 @@ pub async fn ask_cancellation_again(
     limit: i64,
 ) -> AppResult<usize> {
     let waiting: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "UPDATE orders SET cancel_requested_at = now()
+        "UPDATE orders SET cancel_asked_at = now()
          WHERE id IN (SELECT id FROM orders WHERE status = 'CANCELLING'
-                        AND cancel_requested_at <= now() - make_interval(secs => $1)
-                      ORDER BY cancel_requested_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                        AND cancel_asked_at <= now() - make_interval(secs => $1)
+                      ORDER BY cancel_asked_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING id, customer_id",
     )
     .bind(waited.as_secs_f64())

@@ -240,7 +240,7 @@ async fn a_cancellation_fulfillment_never_answered_is_asked_again_once_it_waited
             .unwrap()
     };
     let two_minutes_pass = || async {
-        sqlx::query("UPDATE orders SET cancel_requested_at = now() - interval '2 minutes'")
+        sqlx::query("UPDATE orders SET cancel_asked_at = now() - interval '2 minutes'")
             .execute(&app.pool)
             .await
             .unwrap();
