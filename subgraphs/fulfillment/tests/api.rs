@@ -2,6 +2,8 @@
 
 #[path = "api/entities.rs"]
 mod entities;
+#[path = "api/lifecycle.rs"]
+mod lifecycle;
 #[path = "api/mutations.rs"]
 mod mutations;
 #[path = "api/queries.rs"]

@@ -128,3 +128,11 @@ pub async fn stock_of(app: &TestApp, sku: &str) -> i64 {
         .map(i64::from)
         .unwrap_or(0)
 }
+
+/// Types of the events in the outbox, oldest first.
+pub async fn outbox_types(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT envelope->>'type' FROM outbox ORDER BY seq")
+        .fetch_all(&app.pool)
+        .await
+        .expect("outbox")
+}
