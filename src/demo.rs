@@ -268,7 +268,9 @@ impl Demo {
         loop {
             match self.gql(token, query, variables.clone()).await {
                 Err(err)
-                    if err.to_string().ends_with("(NOT_YET_KNOWN)")
+                    if err
+                        .downcast_ref::<GraphqlError>()
+                        .is_some_and(|e| e.code == "NOT_YET_KNOWN")
                         && Instant::now() < deadline =>
                 {
                     tokio::time::sleep(POLL).await
@@ -290,12 +292,21 @@ impl Demo {
             .json()
             .await?;
         if let Some(error) = body["errors"].get(0) {
-            bail!(
-                "{} ({})",
-                error["message"].as_str().unwrap_or("error"),
-                error["extensions"]["code"].as_str().unwrap_or("no code")
-            );
+            let text = |v: &Value, or: &str| v.as_str().unwrap_or(or).to_string();
+            return Err(GraphqlError {
+                message: text(&error["message"], "error"),
+                code: text(&error["extensions"]["code"], "no code"),
+            }
+            .into());
         }
         Ok(body["data"].clone())
     }
+}
+
+/// The first error of an answer, with its `extensions.code`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message} ({code})")]
+struct GraphqlError {
+    message: String,
+    code: String,
 }
