@@ -194,21 +194,23 @@ impl Order {
             AppError::bad_input("amountDue needs the order's total in the representation")
         })?;
         let payments = self.load_payments(ctx).await?;
-        let captured: Vec<i64> = payments
+        let captured = payments
             .iter()
             .filter(|p| p.currency == total.currency)
-            .map(|p| p.captured_amount)
-            .collect();
+            .map(|p| p.captured_amount);
+        let mut due = amount_due(total.minor(), false, captured);
         // Whether it was cancelled matters only while something is left to pay: asked then
         // only (one batched statement for all such orders of the request).
-        let cancelled = amount_due(total.minor(), false, captured.iter().copied()) > 0
+        if due > 0
             && ctx
                 .data::<DataLoader<CancelledOrders>>()?
                 .load_one(self.id)
                 .await
                 .map_err(load_failed)?
-                .is_some();
-        let due = amount_due(total.minor(), cancelled, captured);
+                .is_some()
+        {
+            due = amount_due(total.minor(), true, []);
+        }
         Ok(Some(Money::new(due, &total.currency)))
     }
 }
